@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from annotations.linkhealth.services import link_request_check
+from annotations.models import Article, ArticleRevision, Claim, Evidence, Link, LinkCheck
+from annotations.querysets import evidence_stale_q
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RevisionInline(ReadOnlyInline):
+    model = ArticleRevision
+    fields = ("number", "content_hash", "created_by", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "publisher",
+        "published_at",
+        "language",
+        "current_revision",
+        "created_at",
+    )
+    list_filter = ("publisher", "language", "published_at", "created_at")
+    search_fields = ("title", "url", "publisher", "byline")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id",
+        "content_hash",
+        "current_revision",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (RevisionInline,)
+    list_select_related = ("created_by",)
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        from annotations.services import article_revise, article_text_prepare
+
+        if not change:
+            obj.created_by = request.user
+            obj.text = article_text_prepare(text=obj.text, html=None)
+            from annotations.services import _content_hash
+
+            obj.content_hash = _content_hash(obj.text)
+            super().save_model(request, obj, form, change)
+            ArticleRevision.objects.create(
+                article=obj,
+                number=1,
+                text=obj.text,
+                content_hash=obj.content_hash,
+                created_by=request.user,
+            )
+            return
+        if "text" in form.changed_data:
+            # An edit of the text is a new revision, never an overwrite.
+            new_text = article_text_prepare(text=obj.text, html=None)
+            obj.text = Article.objects.get(pk=obj.pk).text
+            super().save_model(request, obj, form, change)
+            article_revise(article=obj, by=request.user, text=new_text)
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ArticleRevision)
+class ArticleRevisionAdmin(admin.ModelAdmin):
+    list_display = ("article", "number", "created_by", "created_at")
+    search_fields = ("article__title",)
+    readonly_fields = ("article", "number", "text", "content_hash", "created_by", "created_at")
+    list_select_related = ("article", "created_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ("url", "stance", "title", "link_health", "changed", "added_by", "created_at")
+    readonly_fields = ("url", "link_health", "changed", "added_by", "created_at")
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # evidence is attached through the service (it schedules the link check)
+
+    @admin.display(description="link health")
+    def link_health(self, obj: Evidence) -> str:
+        return obj.link.health
+
+
+class StaleFilter(admin.SimpleListFilter):
+    title = "stale evidence"
+    parameter_name = "stale"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "stale"), ("no", "not stale")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(evidence_stale_q(prefix="evidence__")).distinct()
+        if self.value() == "no":
+            return queryset.exclude(evidence_stale_q(prefix="evidence__")).distinct()
+        return queryset
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "exact_short",
+        "article",
+        "claimant",
+        "review_state",
+        "review_verdict",
+        "anchor_state",
+        "created_at",
+    )
+    list_filter = (
+        "anchor_state",
+        "review__state",
+        "review__verdict",
+        "review__needs_rereview",
+        StaleFilter,
+        "created_at",
+    )
+    search_fields = ("exact", "summary", "claimant", "article__title")
+    readonly_fields = (
+        "id",
+        "article",
+        "revision",
+        "start",
+        "end",
+        "exact",
+        "prefix",
+        "suffix",
+        "anchor_state",
+        "anchor_score",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (EvidenceInline,)
+    list_select_related = ("article", "review")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # claims are marked in the reader or the API, where the text is at hand
+
+    @admin.display(description="claim")
+    def exact_short(self, obj: Claim) -> str:
+        return obj.exact[:80]
+
+    @admin.display(description="state", ordering="review__state")
+    def review_state(self, obj: Claim) -> str:
+        return obj.review.state if hasattr(obj, "review") else "-"
+
+    @admin.display(description="verdict", ordering="review__verdict")
+    def review_verdict(self, obj: Claim) -> str:
+        return (obj.review.verdict or "-") if hasattr(obj, "review") else "-"
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(SimpleHistoryAdmin):
+    list_display = ("url", "stance", "claim", "link_health", "changed", "added_by", "created_at")
+    list_filter = ("stance", "link__health", "changed", "created_at")
+    search_fields = ("url", "title", "note", "claim__exact")
+    readonly_fields = (
+        "id",
+        "claim",
+        "link",
+        "url",
+        "added_by",
+        "fingerprint_at_attach",
+        "changed",
+        "created_at",
+    )
+    list_select_related = ("claim", "link", "added_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="link health", ordering="link__health")
+    def link_health(self, obj: Evidence) -> str:
+        return obj.link.health
+
+
+class LinkCheckInline(ReadOnlyInline):
+    model = LinkCheck
+    fields = (
+        "checked_at",
+        "health",
+        "status_code",
+        "final_url",
+        "latency_ms",
+        "error_class",
+        "error_message",
+    )
+    readonly_fields = fields
+    show_change_link = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LinkCheck]:
+        return super().get_queryset(request).order_by("-checked_at")
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin):
+    list_display = ("url", "host", "health", "last_status", "last_checked_at", "next_check_at")
+    list_filter = ("health", "last_checked_at", "next_check_at")
+    search_fields = ("url", "host")
+    readonly_fields = (
+        "url",
+        "host",
+        "health",
+        "final_url",
+        "last_status",
+        "last_error",
+        "last_checked_at",
+        "last_ok_at",
+        "next_check_at",
+        "checking_until",
+        "lease_owner",
+        "consecutive_failures",
+        "fingerprint",
+        "etag",
+        "last_modified",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (LinkCheckInline,)
+    actions = ("recheck_now",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Recheck selected links now", permissions=["view"])
+    def recheck_now(self, request: HttpRequest, queryset: QuerySet[Link]) -> None:
+        count = 0
+        for link in queryset[:1000]:
+            link_request_check(link=link)
+            count += 1
+        self.message_user(
+            request,
+            f"{count} link(s) queued for a check at {timezone.now():%H:%M:%S}.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(LinkCheck)
+class LinkCheckAdmin(admin.ModelAdmin):
+    list_display = ("link", "checked_at", "health", "status_code", "latency_ms", "error_class")
+    list_filter = ("health", "error_class", "checked_at")
+    search_fields = ("link__url", "error_message")
+    list_select_related = ("link",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from annotations.models import AnchorState, Article, Claim, Link, LinkHealth
+from reviews.workflow import State, Verdict
+
+
+class ArticleFilter(django_filters.FilterSet):
+    publisher = django_filters.CharFilter(lookup_expr="iexact")
+    language = django_filters.CharFilter(lookup_expr="iexact")
+    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lt")
+    url = django_filters.CharFilter(method="filter_url")
+
+    class Meta:
+        model = Article
+        fields = ("publisher", "language")
+
+    def filter_url(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
+        from annotations.urlnorm import InvalidURL, canonical_url
+
+        try:
+            return queryset.filter(url=canonical_url(value))
+        except InvalidURL:
+            return queryset.none()
+
+
+class ClaimFilter(django_filters.FilterSet):
+    article = django_filters.UUIDFilter(field_name="article_id")
+    state = django_filters.MultipleChoiceFilter(field_name="review__state", choices=State.choices)
+    verdict = django_filters.MultipleChoiceFilter(
+        field_name="review__verdict", choices=Verdict.choices
+    )
+    assignee = django_filters.CharFilter(method="filter_assignee", help_text="A username, or `me`.")
+    anchor_state = django_filters.MultipleChoiceFilter(choices=AnchorState.choices)
+    stale = django_filters.BooleanFilter(field_name="is_stale")
+    needs_rereview = django_filters.BooleanFilter(field_name="review__needs_rereview")
+    tag = django_filters.CharFilter(method="filter_tag")
+
+    class Meta:
+        model = Claim
+        fields = ("article", "anchor_state")
+
+    def filter_assignee(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        request: Any = self.request
+        if value == "me":
+            return queryset.filter(review__assignee=request.user)
+        if value == "none":
+            return queryset.filter(review__assignee__isnull=True)
+        return queryset.filter(review__assignee__username=value)
+
+    def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
+        return queryset.filter(tags__contains=[value.strip().lower()])
+
+
+class LinkFilter(django_filters.FilterSet):
+    health = django_filters.MultipleChoiceFilter(choices=LinkHealth.choices)
+    host = django_filters.CharFilter(lookup_expr="iexact")
+
+    class Meta:
+        model = Link
+        fields = ("health", "host")

@@ -1,0 +1,268 @@
+"""Input and output shapes of the annotations API. No logic: services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from annotations.anchoring import codepoint_to_utf16
+from annotations.models import Article, Claim, Evidence, Link, LinkCheck, Stance
+from annotations.querysets import evidence_is_stale
+from factcheck.serializers import StrictInput
+
+MAX_INPUT_CHARS = 2_000_000  # the service applies the real text limit after normalizing
+
+
+class ArticleCreateInput(StrictInput):
+    url = serializers.CharField(max_length=4096, required=False, allow_null=True, allow_blank=True)
+    title = serializers.CharField(max_length=500)
+    byline = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    language = serializers.CharField(max_length=35, required=False, allow_blank=True, default="")
+    text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_INPUT_CHARS
+    )
+    html = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_INPUT_CHARS
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs.get("text") and not attrs.get("html"):
+            raise serializers.ValidationError({"text": ["Send the article as text or html."]})
+        return attrs
+
+
+class UserField(serializers.SlugRelatedField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("read_only", True)
+        super().__init__(slug_field="username", **kwargs)
+
+
+class LinkSummaryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Link
+        fields = ("id", "url", "health", "final_url", "last_status", "last_checked_at")
+        read_only_fields = fields
+
+
+class EvidenceOutput(serializers.ModelSerializer):
+    added_by = UserField()
+    link = LinkSummaryOutput(read_only=True)
+    stale = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = (
+            "id",
+            "claim",
+            "url",
+            "title",
+            "stance",
+            "note",
+            "archive_url",
+            "added_by",
+            "link",
+            "fingerprint_at_attach",
+            "changed",
+            "stale",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_stale(self, obj: Evidence) -> bool:
+        return evidence_is_stale(obj)
+
+
+class ReviewSummaryOutput(serializers.Serializer):
+    state = serializers.CharField()
+    verdict = serializers.CharField()
+    assignee = serializers.CharField(source="assignee.username", default=None)
+    needs_rereview = serializers.BooleanField()
+    version = serializers.IntegerField()
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    article = serializers.UUIDField(source="article_id", read_only=True)
+    revision = serializers.IntegerField(source="revision.number", read_only=True)
+    utf16_start = serializers.SerializerMethodField()
+    utf16_end = serializers.SerializerMethodField()
+    created_by = UserField()
+    review = ReviewSummaryOutput(read_only=True)
+    stale = serializers.SerializerMethodField()
+    evidence = EvidenceOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Claim
+        fields = (
+            "id",
+            "article",
+            "revision",
+            "start",
+            "end",
+            "utf16_start",
+            "utf16_end",
+            "exact",
+            "prefix",
+            "suffix",
+            "claimant",
+            "summary",
+            "tags",
+            "anchor_state",
+            "anchor_score",
+            "review",
+            "stale",
+            "evidence",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_utf16_start(self, obj: Claim) -> int:
+        return (
+            codepoint_to_utf16(obj.article.text, obj.start)
+            if obj.anchor_state != "orphaned"
+            else obj.start
+        )
+
+    def get_utf16_end(self, obj: Claim) -> int:
+        return (
+            codepoint_to_utf16(obj.article.text, obj.end)
+            if obj.anchor_state != "orphaned"
+            else obj.end
+        )
+
+    def get_stale(self, obj: Claim) -> bool:
+        return bool(getattr(obj, "is_stale", False))
+
+
+class ArticleListOutput(serializers.ModelSerializer):
+    created_by = UserField()
+    claim_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Article
+        fields = (
+            "id",
+            "url",
+            "title",
+            "byline",
+            "publisher",
+            "published_at",
+            "language",
+            "current_revision",
+            "claim_count",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class ArticleOutput(ArticleListOutput):
+    claims = serializers.SerializerMethodField()
+
+    class Meta(ArticleListOutput.Meta):
+        fields = (*ArticleListOutput.Meta.fields, "text", "claims")
+        read_only_fields = fields
+
+    def get_claims(self, obj: Article) -> list[dict[str, Any]]:
+        claims = self.context.get("claims", [])
+        return ClaimOutput(claims, many=True, context=self.context).data  # type: ignore[return-value]
+
+
+class ArticleSubmitOutput(ArticleOutput):
+    status = serializers.SerializerMethodField()
+
+    class Meta(ArticleOutput.Meta):
+        fields = ("status", *ArticleOutput.Meta.fields)
+        read_only_fields = fields
+
+    def get_status(self, obj: Article) -> str:
+        return str(self.context.get("status", ""))
+
+
+class ClaimCreateInput(StrictInput):
+    start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    utf16_start = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    utf16_end = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    exact = serializers.CharField(
+        required=False, allow_null=True, trim_whitespace=False, max_length=20_000
+    )
+    prefix = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=64
+    )
+    suffix = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=64
+    )
+    claimant = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=50, default=list
+    )
+
+
+class ClaimUpdateInput(StrictInput):
+    claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=50
+    )
+
+
+class EvidenceCreateInput(StrictInput):
+    url = serializers.CharField(max_length=4096)
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    archive_url = serializers.CharField(
+        max_length=4096, required=False, allow_blank=True, default=""
+    )
+
+
+class LinkCheckOutput(serializers.ModelSerializer):
+    class Meta:
+        model = LinkCheck
+        fields = (
+            "checked_at",
+            "health",
+            "status_code",
+            "final_url",
+            "latency_ms",
+            "error_class",
+            "error_message",
+        )
+        read_only_fields = fields
+
+
+class LinkOutput(serializers.ModelSerializer):
+    evidence_count = serializers.IntegerField(read_only=True, default=0)
+    recent_checks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Link
+        fields = (
+            "id",
+            "url",
+            "host",
+            "health",
+            "final_url",
+            "last_status",
+            "last_error",
+            "last_checked_at",
+            "last_ok_at",
+            "next_check_at",
+            "evidence_count",
+            "recent_checks",
+        )
+        read_only_fields = fields
+
+    def get_recent_checks(self, obj: Link) -> list[dict[str, Any]]:
+        checks = getattr(obj, "recent", None)
+        if checks is None:
+            checks = list(obj.checks.all()[: settings.LINKCHECK_RECENT_CHECKS_SHOWN])
+        return LinkCheckOutput(checks[: settings.LINKCHECK_RECENT_CHECKS_SHOWN], many=True).data  # type: ignore[return-value]

@@ -1,0 +1,248 @@
+"""Content fingerprints: did the page an evidence link points to change?
+
+A fingerprint is a 64-bit SimHash (16 hex digits) over word 3-grams of the page's main text.
+Boilerplate (scripts, styles, navigation, header, footer, asides) and digit-heavy tokens
+(dates, times, counters, prices of rotating ads) are dropped first, so a page that only shows
+a new timestamp keeps its fingerprint while an edited article moves it.
+
+Pure stdlib; no Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from html.parser import HTMLParser
+
+FINGERPRINT_BITS = 64
+# Shorter than this, a "main" element is probably a teaser box; use the whole page instead.
+_MIN_MAIN_TOKENS = 40
+_SHINGLE = 3
+
+# Elements whose text is never the page's content.
+_DROP_ALWAYS = frozenset({"script", "style", "noscript", "template", "svg", "iframe"})
+# Page furniture: dropped unless that leaves nothing.
+_DROP_CHROME = frozenset({"nav", "header", "footer", "aside", "form", "menu", "dialog"})
+_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_MAIN = frozenset({"main", "article"})
+_VOID = frozenset(
+    {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.I)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title_parts: list[str] = []
+        self.all_parts: list[str] = []  # everything but _DROP_ALWAYS
+        self.content_parts: list[str] = []  # minus page chrome
+        self.main_parts: list[str] = []  # inside <main>/<article>, minus chrome
+        self._stack: list[tuple[str, bool, bool, bool]] = []  # tag, drop, chrome, main
+        self._in_title = False
+
+    def _flags(self) -> tuple[bool, bool, bool]:
+        if not self._stack:
+            return False, False, False
+        _tag, drop, chrome, main = self._stack[-1]
+        return drop, chrome, main
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+        if tag in _VOID:
+            return
+        drop, chrome, main = self._flags()
+        role = next((v or "" for k, v in attrs if k == "role"), "").lower()
+        hidden = any(k == "hidden" or (k == "aria-hidden" and v == "true") for k, v in attrs)
+        self._stack.append(
+            (
+                tag,
+                drop or tag in _DROP_ALWAYS or hidden,
+                chrome or tag in _DROP_CHROME or role in _CHROME_ROLES,
+                main or tag in _MAIN or role == "main",
+            )
+        )
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # self-closing: no text inside
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        # Pop back to the matching open tag; a stray end tag is ignored. Sloppy HTML with
+        # unclosed tags is common, so never trust the stack to be perfectly balanced.
+        for i in range(len(self._stack) - 1, -1, -1):
+            if self._stack[i][0] == tag:
+                del self._stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+            return
+        drop, chrome, main = self._flags()
+        if drop:
+            return
+        self.all_parts.append(data)
+        if not chrome:
+            self.content_parts.append(data)
+            if main:
+                self.main_parts.append(data)
+
+
+def _charset(body: bytes, content_type: str) -> str:
+    match = re.search(r"charset\s*=\s*[\"']?([a-zA-Z0-9_.:-]+)", content_type or "", re.I)
+    if match:
+        return match.group(1)
+    meta = _CHARSET_RE.search(body[:2048])
+    if meta:
+        return meta.group(1).decode("ascii", "replace")
+    return "utf-8"
+
+
+def decode_text(body: bytes, content_type: str) -> str:
+    charset = _charset(body, content_type)
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+def _is_html(body: bytes, content_type: str) -> bool:
+    ct = (content_type or "").split(";", 1)[0].strip().lower()
+    if ct in ("text/html", "application/xhtml+xml"):
+        return True
+    if ct:
+        return False
+    head = body[:1024].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head
+
+
+def _is_text(content_type: str) -> bool:
+    ct = (content_type or "").split(";", 1)[0].strip().lower()
+    return ct.startswith("text/") or ct in ("application/json", "application/xml") or not ct
+
+
+def _parse_html(body: bytes, content_type: str) -> _TextExtractor:
+    parser = _TextExtractor()
+    try:
+        parser.feed(decode_text(body, content_type))
+        parser.close()
+    except Exception:  # noqa: BLE001, S110 - html.parser is lenient; a fingerprint must not crash
+        pass  # keep whatever text was collected before the parser gave up
+    return parser
+
+
+def page_title(body: bytes, content_type: str) -> str:
+    """The <title> text of an HTML body ('' when there is none)."""
+    if not body or not _is_html(body, content_type):
+        return ""
+    parser = _parse_html(body, content_type)
+    return " ".join("".join(parser.title_parts).split())
+
+
+def _keep(token: str) -> bool:
+    # Digit-heavy tokens are dates, times, view counts, prices: they change without the
+    # content changing.
+    digits = sum(ch.isdigit() for ch in token)
+    return digits * 2 < len(token)
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in _WORD_RE.findall(text.lower()) if _keep(t)]
+
+
+def main_text(body: bytes, content_type: str) -> str:
+    """The page's main text with whitespace collapsed (the input of the fingerprint)."""
+    if not body:
+        return ""
+    if _is_html(body, content_type):
+        parser = _parse_html(body, content_type)
+        for parts in (parser.main_parts, parser.content_parts, parser.all_parts):
+            text = " ".join(" ".join(parts).split())
+            if parts is parser.main_parts and len(tokens(text)) < _MIN_MAIN_TOKENS:
+                continue
+            if text:
+                return text
+        return ""
+    if _is_text(content_type):
+        return " ".join(decode_text(body, content_type).split())
+    return ""
+
+
+def _hash64(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+
+
+def _simhash(features: dict[bytes, int]) -> int:
+    weights = [0] * FINGERPRINT_BITS
+    for feature, count in features.items():
+        h = _hash64(feature)
+        for bit in range(FINGERPRINT_BITS):
+            weights[bit] += count if (h >> bit) & 1 else -count
+    value = 0
+    for bit, weight in enumerate(weights):
+        if weight > 0:
+            value |= 1 << bit
+    return value
+
+
+def page_fingerprint(body: bytes, content_type: str) -> str:
+    """16 hex digits (64-bit SimHash) of the main content; '' when there is no content."""
+    features: dict[bytes, int] = {}
+    if _is_html(body, content_type) or _is_text(content_type):
+        words = tokens(main_text(body, content_type))
+        if not words:
+            return ""
+        if len(words) < _SHINGLE:
+            grams = [" ".join(words)]
+        else:
+            grams = [" ".join(words[i : i + _SHINGLE]) for i in range(len(words) - _SHINGLE + 1)]
+        for gram in grams:
+            key = gram.encode("utf-8")
+            features[key] = features.get(key, 0) + 1
+    else:
+        # Binary documents (PDF, images): 64-byte blocks, so a partly changed file is partly
+        # similar rather than simply different.
+        if not body:
+            return ""
+        for i in range(0, len(body), 64):
+            key = body[i : i + 64]
+            features[key] = features.get(key, 0) + 1
+    return f"{_simhash(features):016x}"
+
+
+def fingerprint_similarity(a: str, b: str) -> float:
+    """1.0 for identical content, about 0.5 for unrelated pages, 0.0 if either is unusable."""
+    if a == b:
+        return 1.0
+    try:
+        x, y = int(a, 16), int(b, 16)
+    except (TypeError, ValueError):
+        return 0.0
+    if len(a) != 16 or len(b) != 16:
+        return 0.0
+    return 1.0 - bin(x ^ y).count("1") / FINGERPRINT_BITS
+
+
+def fingerprint_changed(a: str, b: str, threshold: float = 0.85) -> bool:
+    """Whether the content moved enough to matter. An empty side means "unknown": unchanged."""
+    if not a or not b:
+        return False
+    return fingerprint_similarity(a, b) < threshold

@@ -1,0 +1,230 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from simple_history.models import HistoricalRecords
+
+from annotations.querysets import ClaimQuerySet, LinkQuerySet
+
+
+class Article(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Canonical form of the URL the article was found at (see annotations.urls.canonical_url).
+    url = models.URLField(max_length=2048, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=500)
+    byline = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=35, blank=True)
+    # The text of the current revision; claims point into it.
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64, db_index=True)
+    current_revision = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
+            models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ArticleRevision(models.Model):
+    """Every text an article has had. Nothing is overwritten."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    text = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("article", "number")
+        constraints = [
+            models.UniqueConstraint(fields=("article", "number"), name="revision_number_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="revision_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} r{self.number}"
+
+
+class AnchorState(models.TextChoices):
+    ANCHORED = "anchored", "anchored"
+    REANCHORED = "reanchored", "re-anchored"
+    ORPHANED = "orphaned", "orphaned"
+
+
+class Claim(models.Model):
+    """A span of one article revision (W3C TextPositionSelector + TextQuoteSelector)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="claims")
+    revision = models.ForeignKey(ArticleRevision, on_delete=models.PROTECT, related_name="claims")
+    # Unicode code points into the NFC-normalized text; end exclusive.
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    claimant = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    anchor_state = models.CharField(
+        max_length=12, choices=AnchorState.choices, default=AnchorState.ANCHORED
+    )
+    anchor_score = models.FloatField(default=1.0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("article", "start", "end")
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_start_before_end"),
+            # The quote is exactly the span: offsets and quote can never drift apart.
+            models.CheckConstraint(
+                condition=Q(end=F("start") + Length("exact")), name="claim_quote_matches_span"
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor_score__gte=0) & Q(anchor_score__lte=1),
+                name="claim_anchor_score_range",
+            ),
+            models.UniqueConstraint(
+                fields=("article", "start", "end"),
+                condition=~Q(anchor_state="orphaned"),
+                name="claim_span_unique_per_article",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.exact[:80]
+
+
+class LinkHealth(models.TextChoices):
+    UNCHECKED = "unchecked", "unchecked"
+    OK = "ok", "ok"
+    REDIRECTED = "redirected", "redirected"
+    BROKEN = "broken", "broken"
+    DEAD = "dead", "dead"
+    ERROR = "error", "error"
+    BLOCKED = "blocked", "blocked"
+    SOFT_404 = "soft_404", "soft 404"
+    UNSAFE = "unsafe", "unsafe"
+
+
+# Healths that make evidence stale on their own.
+STALE_HEALTHS = (LinkHealth.DEAD, LinkHealth.BROKEN, LinkHealth.SOFT_404)
+
+
+class Link(models.Model):
+    """One row per normalized URL, shared by every Evidence that cites it."""
+
+    url = models.URLField(max_length=4096, unique=True)
+    host = models.CharField(max_length=255, db_index=True)
+    health = models.CharField(
+        max_length=12, choices=LinkHealth.choices, default=LinkHealth.UNCHECKED, db_index=True
+    )
+    final_url = models.URLField(max_length=4096, blank=True)
+    last_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Lease: while in the future, one worker owns the check of this link.
+    checking_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("url",)
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class LinkCheck(models.Model):
+    """One check of one link: the history behind Link.health."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(db_index=True)
+    health = models.CharField(max_length=12, choices=LinkHealth.choices)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    final_url = models.URLField(max_length=4096, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    error_class = models.CharField(max_length=40, blank=True)
+    error_message = models.CharField(max_length=500, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # The id of the delivery that recorded it: a redelivered task records nothing twice.
+    attempt_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+
+    class Meta:
+        ordering = ("-checked_at",)
+        get_latest_by = "checked_at"
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.health} @ {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "supports"
+    REFUTES = "refutes", "refutes"
+    CONTEXT = "context", "context"
+
+
+class Evidence(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="evidence")
+    url = models.URLField(max_length=4096)
+    title = models.CharField(max_length=500, blank=True)
+    stance = models.CharField(max_length=10, choices=Stance.choices)
+    note = models.TextField(blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evidence"
+    )
+    # What the page looked like when the reviewer relied on it (filled by the first check).
+    fingerprint_at_attach = models.CharField(max_length=64, blank=True)
+    archive_url = models.URLField(max_length=4096, blank=True)
+    # Set by link checks when the page no longer matches fingerprint_at_attach.
+    changed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("created_at",)
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=("claim", "link"), name="evidence_link_once_per_claim"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url

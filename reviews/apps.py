@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ReviewsConfig(AppConfig):
+    name = "reviews"
+    verbose_name = "Verification reviews"
+
+    def ready(self) -> None:
+        from reviews.roles import roles_sync_permissions
+
+        post_migrate.connect(roles_sync_permissions, sender=self)

@@ -1,0 +1,162 @@
+"""The verification workflow as data.
+
+One table maps (state, action) to the new state, who may take the action and what must hold.
+`reviews.services.review_transition` is the only code that applies it; the API, the admin and
+the UI read `available_actions` to show only the actions valid for a user now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from factcheck.roles import is_editor, is_reviewer
+
+if TYPE_CHECKING:
+    from reviews.models import Review
+
+
+class State(models.TextChoices):
+    UNASSIGNED = "unassigned", "unassigned"
+    IN_PROGRESS = "in_progress", "in progress"
+    IN_REVIEW = "in_review", "in review"
+    PUBLISHED = "published", "published"
+    RETURNED = "returned", "returned"
+    NOT_CHECKABLE = "not_checkable", "not checkable"
+
+
+class Verdict(models.TextChoices):
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    MIXED = "mixed", "Mixed"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    MISLEADING = "misleading", "Misleading"
+    UNPROVEN = "unproven", "Unproven"
+
+
+# ClaimReview reviewRating.ratingValue (bestRating 5, worstRating 1); None: no numeric value.
+VERDICT_RATING: dict[str, int | None] = {
+    Verdict.TRUE: 5,
+    Verdict.MOSTLY_TRUE: 4,
+    Verdict.MIXED: 3,
+    Verdict.MOSTLY_FALSE: 2,
+    Verdict.FALSE: 1,
+    Verdict.MISLEADING: None,
+    Verdict.UNPROVEN: None,
+}
+
+
+class Action(models.TextChoices):
+    TAKE = "take", "Take"
+    ASSIGN = "assign", "Assign"
+    SUBMIT = "submit", "Submit verdict"
+    APPROVE = "approve", "Approve and publish"
+    RETURN = "return", "Return to reviewer"
+    MARK_NOT_CHECKABLE = "mark_not_checkable", "Mark not checkable"
+    REOPEN = "reopen", "Reopen"
+
+
+# --- Who may act ------------------------------------------------------------------------------
+Who = Callable[[Any, "Review"], bool]
+
+
+def _reviewer(user: Any, review: Review) -> bool:
+    return is_reviewer(user)
+
+
+def _editor(user: Any, review: Review) -> bool:
+    return is_editor(user)
+
+
+def _assignee_or_editor(user: Any, review: Review) -> bool:
+    return is_editor(user) or (is_reviewer(user) and review.assignee_id == user.pk)
+
+
+def _editor_not_submitter(user: Any, review: Review) -> bool:
+    # Two-person rule: whoever proposed the verdict never publishes it.
+    return is_editor(user) and review.submitted_by_id != user.pk
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    who: Who
+    who_label: str
+    # Names of the inputs that must be present (checked by the service with clear messages).
+    needs: tuple[str, ...] = ()
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        Action.TAKE,
+        frozenset({State.UNASSIGNED}),
+        State.IN_PROGRESS,
+        _reviewer,
+        "a reviewer",
+    ),
+    Transition(
+        Action.ASSIGN,
+        frozenset({State.UNASSIGNED, State.IN_PROGRESS, State.RETURNED}),
+        State.IN_PROGRESS,
+        _editor,
+        "an editor",
+        needs=("assignee",),
+    ),
+    Transition(
+        Action.SUBMIT,
+        frozenset({State.IN_PROGRESS, State.RETURNED}),
+        State.IN_REVIEW,
+        _assignee_or_editor,
+        "the assigned reviewer or an editor",
+        needs=("verdict", "rationale"),
+    ),
+    Transition(
+        Action.APPROVE,
+        frozenset({State.IN_REVIEW}),
+        State.PUBLISHED,
+        _editor_not_submitter,
+        "an editor other than the one who submitted the verdict",
+        needs=("published_requirements",),
+    ),
+    Transition(
+        Action.RETURN,
+        frozenset({State.IN_REVIEW}),
+        State.RETURNED,
+        _editor,
+        "an editor",
+        needs=("note",),
+    ),
+    Transition(
+        Action.MARK_NOT_CHECKABLE,
+        frozenset({State.UNASSIGNED, State.IN_PROGRESS, State.RETURNED}),
+        State.NOT_CHECKABLE,
+        _assignee_or_editor,
+        "the assigned reviewer or an editor",
+        needs=("note",),
+    ),
+    Transition(
+        Action.REOPEN,
+        frozenset({State.PUBLISHED, State.NOT_CHECKABLE}),
+        State.IN_PROGRESS,
+        _editor,
+        "an editor",
+        needs=("note",),
+    ),
+)
+
+TRANSITION_BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+
+
+def transition_for(action: str) -> Transition | None:
+    return TRANSITION_BY_ACTION.get(action)
+
+
+def available_actions(*, review: Review, user: Any) -> list[str]:
+    """Actions this user may take on this review now (for buttons and the API)."""
+    return [t.action for t in TRANSITIONS if review.state in t.sources and t.who(user, review)]
