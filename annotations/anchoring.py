@@ -32,8 +32,8 @@ import nh3
 __all__ = [
     "CONTEXT",
     "AnchorError",
-    "Anchoring",
     "AnchorState",
+    "Anchoring",
     "OffsetMap",
     "Span",
     "codepoint_to_utf16",
@@ -385,9 +385,10 @@ class Anchoring(NamedTuple):
 _W_QUOTE, _W_CONTEXT, _W_POSITION = 0.5, 0.3, 0.2
 _MIN_QUOTE_SIMILARITY = 0.6  # below this the words are someone else's
 _MIN_SCORE = 0.65
+_MIN_CONTEXT_SIMILARITY = 0.5  # for an exact quote found away from its mapped position
 _POSITION_SCALE = 256  # code points of drift that halve the position score
 _SEARCH_RADIUS = 2048  # look for the exact quote this far around its mapped position first
-_MAX_NEAR_HITS = 32
+_MAX_NEAR_HITS = 16
 _MAX_GLOBAL_HITS = 64  # a quote occurring more often than this is not worth ranking globally
 _SHINGLE = 4  # words per shingle; unique shingles anchor the diff
 _WORD = re.compile(r"\w+")
@@ -436,20 +437,24 @@ def _reanchor_one(old_text: str, new_text: str, diff: _DiffMap, span: Span) -> A
     # A long quote is its own context: it does not recur by chance.
     specificity = min(1.0, len(exact) / 128)
     for p in hits:
+        pos = _position_similarity(p, ns)
+        if best is not None and _W_QUOTE + _W_CONTEXT + _W_POSITION * pos <= best[0]:
+            continue  # cannot win even with perfect context; skip the diff
         ctx = max(_context_similarity(new_text, p, p + len(exact), span), specificity)
-        score = _W_QUOTE + _W_CONTEXT * ctx + _W_POSITION * _position_similarity(p, ns)
+        if ctx < _MIN_CONTEXT_SIMILARITY:
+            continue  # a short quote among foreign words is a coincidence, not the claim
+        score = _W_QUOTE + _W_CONTEXT * ctx + _W_POSITION * pos
         if best is None or score > best[0]:
             best = (score, p, p + len(exact))
 
     # The mapped region, when the quote's words changed in place.
     if (best is None or best[0] < 0.9) and ne > ns:
         s, e, q = _fit_region(new_text, ns, ne, exact)
-        if e > s:
-            if q >= _MIN_QUOTE_SIMILARITY:
-                ctx = _context_similarity(new_text, s, e, span)
-                score = _W_QUOTE * q + _W_CONTEXT * ctx + _W_POSITION
-                if best is None or score > best[0]:
-                    best = (score, s, e)
+        if e > s and q >= _MIN_QUOTE_SIMILARITY:
+            ctx = _context_similarity(new_text, s, e, span)
+            score = _W_QUOTE * q + _W_CONTEXT * ctx + _W_POSITION
+            if best is None or score > best[0]:
+                best = (score, s, e)
 
     if best is None or best[0] < _MIN_SCORE:
         return _ORPHANED
@@ -528,14 +533,19 @@ def _is_word(ch: str) -> bool:
 
 
 def _similarity(a: str, b: str) -> float:
-    """Similarity in [0, 1] (difflib's ratio); by words for long strings to bound the cost."""
+    """difflib's ratio in [0, 1] over word tokens, weighted by characters.
+
+    Words, not characters: on short contexts a character diff costs ~10x more and rewards
+    unrelated text for sharing common letters.
+    """
     if a == b:
         return 1.0
     if not a or not b:
         return 0.0
-    if len(a) + len(b) > 2000:
-        return SequenceMatcher(None, _TOKEN.findall(a), _TOKEN.findall(b), autojunk=False).ratio()
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    blocks = SequenceMatcher(None, ta, tb, autojunk=False).get_matching_blocks()
+    matched = sum(len(t) for blk in blocks for t in ta[blk.a : blk.a + blk.size])
+    return 2.0 * matched / (len(a) + len(b))
 
 
 class _DiffMap:
@@ -554,7 +564,7 @@ class _DiffMap:
         # Sentinels make every position fall between two blocks.
         self._blocks = [(0, 0, 0), *blocks, (len(old), len(new), 0)]
         self._a = [a for a, _, _ in self._blocks]
-        self._gaps: dict[int, list[tuple[str, int, int, int, int]]] = {}
+        self._gaps: dict[int, Sequence[tuple[str, int, int, int, int]]] = {}
 
     def map(self, p: int, *, right: bool) -> int:
         """New position of old position ``p``.
@@ -697,7 +707,7 @@ def _increasing_by_new(pairs: list[tuple[int, int, int]]) -> list[tuple[int, int
     return out
 
 
-def _gap_opcodes(a: str, b: str) -> list[tuple[str, int, int, int, int]]:
+def _gap_opcodes(a: str, b: str) -> Sequence[tuple[str, int, int, int, int]]:
     """difflib opcodes between two gap strings, in character offsets, with bounded cost."""
     if not a or not b or max(len(a), len(b)) > _TOKEN_DIFF_LIMIT:
         # One side empty, or a rewrite too large to diff within a request: positions inside

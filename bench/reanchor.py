@@ -26,7 +26,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from annotations.anchoring import Span, reanchor  # noqa: E402
 
 TARGET_CHARS = 100_000
-SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "de", "pa", "gri", "stel", "on", "ar", "em", "ul", "bor", "fen", "tak", "wis"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "ti",
+    "vo",
+    "de",
+    "pa",
+    "gri",
+    "stel",
+    "on",
+    "ar",
+    "em",
+    "ul",
+    "bor",
+    "fen",
+    "tak",
+    "wis",
+]
 
 
 @dataclass
@@ -129,10 +150,7 @@ def make_edits(
         return k < len(bounds) and bounds[k] <= hi
 
     def free(p: int, d: int) -> bool:
-        for a, b in taken:
-            if p <= b + 1 and a <= p + d + 1:
-                return False
-        return True
+        return not any(p <= b + 1 and a <= p + d + 1 for a, b in taken)
 
     def ok(p: int, d: int, *, whole_sentence: bool = False) -> bool:
         if not free(p, d):
@@ -141,10 +159,7 @@ def make_edits(
             return True  # insertions at word starts never split a claim's boundary word
         if whole_sentence:
             # May swallow claims whole, never cut one.
-            for s, e in claims:
-                if s < p + d and p < e and not (p <= s and e <= p + d):
-                    return False
-            return True
+            return not any(s < p + d and p < e and not (p <= s and e <= p + d) for s, e in claims)
         return not boundary_inside(p, p + d, starts) and not boundary_inside(p, p + d, ends)
 
     edits: list[Edit] = []
@@ -278,7 +293,9 @@ def main() -> None:
     accuracy, orphan_ok = score(placed, truth)
     n_accuracy, n_orphan_ok = score(naive_placed, truth)
     n = len(spans)
-    states = {s: sum(r.state == s for r in results) / n for s in ("anchored", "reanchored", "orphaned")}
+    states = {
+        s: sum(r.state == s for r in results) / n for s in ("anchored", "reanchored", "orphaned")
+    }
     changed_flagged = sum(
         r.quote_changed for r, t, sp in zip(results, truth, spans, strict=True)
         if t and new_text[t[0] : t[1]] != sp.exact

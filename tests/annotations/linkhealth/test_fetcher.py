@@ -559,8 +559,8 @@ def test_garbage_headers_give_protocol_error() -> None:
 def test_not_http_at_all_gives_protocol_error() -> None:
     def ssh_banner(conn: socket.socket) -> None:
         with contextlib.suppress(OSError):
-            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
             read_request(conn)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\nProtocol mismatch.\r\n\r\n")
             conn.close()
 
     with raw_server(ssh_banner) as port:

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from annotations.api import views as v
+
+urlpatterns = [
+    path("articles/", v.ArticleListCreateView.as_view(), name="article-list"),
+    path("articles/<uuid:pk>/", v.ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<uuid:pk>/claims/", v.ArticleClaimCreateView.as_view(), name="article-claims"),
+    path("claims/", v.ClaimListView.as_view(), name="claim-list"),
+    path("claims/<uuid:pk>/", v.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<uuid:pk>/evidence/", v.ClaimEvidenceCreateView.as_view(), name="claim-evidence"),
+    path("evidence/<uuid:pk>/", v.EvidenceDetailView.as_view(), name="evidence-detail"),
+    path("links/", v.LinkListView.as_view(), name="link-list"),
+    path("links/<int:pk>/", v.LinkDetailView.as_view(), name="link-detail"),
+    path("links/<int:pk>/recheck/", v.LinkRecheckView.as_view(), name="link-recheck"),
+]

@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory, article_create, claim_create
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    def make(username: str, role: str | None = None, **kwargs: Any) -> Any:
+        return UserFactory(username=username, role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def reviewer(make_user: Callable[..., Any]) -> Any:
+    return make_user("rita", "reviewer")
+
+
+@pytest.fixture
+def reviewer2(make_user: Callable[..., Any]) -> Any:
+    return make_user("rob", "reviewer")
+
+
+@pytest.fixture
+def editor(make_user: Callable[..., Any]) -> Any:
+    return make_user("edna", "editor")
+
+
+@pytest.fixture
+def editor2(make_user: Callable[..., Any]) -> Any:
+    return make_user("ed", "editor")
+
+
+@pytest.fixture
+def submitter(make_user: Callable[..., Any]) -> Any:
+    return make_user("sam", "submitter")
+
+
+@pytest.fixture
+def outsider(make_user: Callable[..., Any]) -> Any:
+    return make_user("olga")
+
+
+@pytest.fixture
+def client_for() -> Callable[[Any], APIClient]:
+    """An API client signed in with the user's token, as a newsroom client would be."""
+
+    def make(user: Any) -> APIClient:
+        from rest_framework.authtoken.models import Token
+
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def article(editor: Any) -> Any:
+    return article_create(by=editor, url="https://news.example.org/2024/kursk")
+
+
+@pytest.fixture
+def claim(article: Any, reviewer: Any) -> Any:
+    return claim_create(article=article, by=reviewer, exact="North Korea is training 10,000 soldiers")
+
+
+class _Handler(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    hits: list[tuple[str, str]] = []
+
+    def _serve(self, with_body: bool) -> None:
+        self.hits.append((self.command, self.path))
+        status, headers, body = self.routes.get(self.path, (404, {}, b"<h1>Not found</h1>"))
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve(True)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._serve(False)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class LocalSite:
+    """A real HTTP server on 127.0.0.1 whose pages a test defines."""
+
+    def __init__(self) -> None:
+        handler = type("Handler", (_Handler,), {"routes": {}, "hits": []})
+        self.handler = handler
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def page(self, path: str, body: str = "<html><body><p>Hello</p></body></html>", status: int = 200, **headers: str) -> str:
+        headers.setdefault("Content-Type", "text/html; charset=utf-8")
+        self.handler.routes[path] = (status, headers, body.encode())
+        return self.url(path)
+
+    @property
+    def hits(self) -> list[tuple[str, str]]:
+        return self.handler.hits
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def local_site(settings: Any) -> Iterator[LocalSite]:
+    site = LocalSite()
+    # Open exactly this loopback server to the checker; everything else stays refused.
+    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.LINKCHECK_ALLOWED_PORTS = [site.port]
+    yield site
+    site.close()
