@@ -27,8 +27,6 @@ from html.parser import HTMLParser
 from itertools import accumulate
 from typing import Literal, NamedTuple
 
-import nh3
-
 __all__ = [
     "CONTEXT",
     "AnchorError",
@@ -500,12 +498,20 @@ def _fit_region(text: str, s: int, e: int, exact: str) -> tuple[int, int, float]
     region = text[s:e]
     if region == exact:
         return s, e, 1.0
+    if len(region) > 3 * len(exact) + 200:
+        # Mostly new text (difflib's ratio is at most 2 * 1 / (1 + 3) = 0.5 here): not worth
+        # a diff whose cost grows with the region.
+        return s, e, 0.0
     # Words, not characters: edges land on word boundaries, and the diff is ~5x smaller.
     a_units, b_units = _TOKEN.findall(exact), _TOKEN.findall(region)
     a_off, b_off = _prefix_offsets(a_units), _prefix_offsets(b_units)
     blocks = [
         blk
-        for blk in SequenceMatcher(None, a_units, b_units, autojunk=False).get_matching_blocks()
+        # autojunk (ignore spaces and common words as match seeds) only for long claims, where
+        # a diff seeded by every space would be quadratic.
+        for blk in SequenceMatcher(
+            None, a_units, b_units, autojunk=len(region) > 2000
+        ).get_matching_blocks()
         if blk.size
     ]
     if not blocks:
@@ -803,6 +809,9 @@ def html_to_text(html: str) -> str:
     space (source line breaks are not meaningful in HTML), and the result is normalized.
     Deterministic: the same HTML always gives the same text, so offsets stay valid.
     """
+    # Imported here so the anchoring core needs only the stdlib (the benchmark, scripts).
+    import nh3
+
     if not isinstance(html, str):
         raise AnchorError("html", "html must be a string")
     bad = _SURROGATE.search(html)

@@ -136,3 +136,100 @@ def local_site(settings: Any) -> Iterator[LocalSite]:
     settings.LINKCHECK_ALLOWED_PORTS = [site.port]
     yield site
     site.close()
+
+
+class WorkerProcess:
+    """A real `celery worker` process, on the test Redis and the test database."""
+
+    def __init__(self, *, extra_env: dict[str, str], concurrency: int = 1, pool: str = "prefork") -> None:
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        from django.conf import settings
+        from django.db import connection
+
+        db = connection.settings_dict
+        env = dict(os.environ)
+        env.update(
+            {
+                "DJANGO_SETTINGS_MODULE": "tests.settings",
+                "DATABASE_URL": (
+                    f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+                ),
+                "REDIS_URL": settings.REDIS_URL,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(extra_env)
+        root = Path(__file__).resolve().parent.parent
+        self.log_path = root / "var" / f"worker-{os.getpid()}-{id(self)}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "factcheck", "worker",
+                "--loglevel", "INFO", "--pool", pool, "--concurrency", str(concurrency),
+                "--without-mingle", "--without-gossip", "--hostname", f"test-{id(self)}@%h",
+            ],
+            cwd=root,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"worker exited early:\n{self.output()[-3000:]}")
+            time.sleep(0.1)
+        raise AssertionError(f"worker never printed {text!r}:\n{self.output()[-3000:]}")
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.log_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def redis_clean(settings: Any) -> Iterator[None]:
+    """The test broker database, emptied so no message from another test is picked up."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+@pytest.fixture
+def start_worker(transactional_db: Any, redis_clean: None) -> Iterator[Callable[..., WorkerProcess]]:
+    workers: list[WorkerProcess] = []
+
+    def start(**kwargs: Any) -> WorkerProcess:
+        worker = WorkerProcess(**kwargs)
+        workers.append(worker)
+        worker.wait_for("ready.")
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

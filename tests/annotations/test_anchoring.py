@@ -101,7 +101,11 @@ def test_quote_is_normalized_before_matching() -> None:
         ({"start": 0}, "end", "end is required"),
         ({"end": 4}, "start", "start is required"),
         ({"start": -1, "end": 4}, "start", "negative"),
-        ({"start": 0, "end": len(TEXT) + 1}, "end", f"past the end of the text (length {len(TEXT)})"),
+        (
+            {"start": 0, "end": len(TEXT) + 1},
+            "end",
+            f"past the end of the text (length {len(TEXT)})",
+        ),
         ({"start": len(TEXT), "end": len(TEXT) + 1}, "start", "past the end"),
         ({"start": 5, "end": 5}, "start", "start must be before end"),
         ({"start": 9, "end": 3}, "start", "start must be before end"),
@@ -114,7 +118,9 @@ def test_quote_is_normalized_before_matching() -> None:
         ({"exact": "a\x00b"}, "exact", "NUL"),
     ],
 )
-def test_invalid_selectors_name_the_field(kwargs: dict[str, object], field: str, needle: str) -> None:
+def test_invalid_selectors_name_the_field(
+    kwargs: dict[str, object], field: str, needle: str
+) -> None:
     err = anchor_error(**kwargs)
     assert err.field == field
     assert needle in err.message

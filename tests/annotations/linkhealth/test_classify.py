@@ -35,7 +35,8 @@ NOT_FOUND_PAGE = (
     "<html><head><title>News Example</title></head><body><main>"
     "<h1>Sorry, we could not find that</h1>"
     + "<p>The page you were looking for may have moved. Try the search box, browse our "
-    "sections, read the latest headlines, or go back to the front page of the site.</p>" * 3
+    "sections, read the latest headlines, or go back to the front page of the site.</p>"
+    * 3
     + "</main></body></html>"
 ).encode()
 
@@ -259,9 +260,7 @@ def test_plain_503_is_not_a_bot_wall() -> None:
 
 def test_deep_link_redirected_to_front_page_is_soft_404() -> None:
     for landing in ("https://news.example/", "https://news.example", "https://news.example/en/"):
-        res = result(
-            200, final_url=landing, hops=[(URL, 301), (landing, 200)], permanent=True
-        )
+        res = result(200, final_url=landing, hops=[(URL, 301), (landing, 200)], permanent=True)
         verdict = classify(res, now=NOW)
         assert verdict.health == Health.SOFT_404, landing
         assert "front page" in verdict.reason

@@ -15,6 +15,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -52,7 +53,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: AppServer
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(
@@ -683,7 +684,33 @@ def test_make_client_ignores_proxy_environment(monkeypatch: pytest.MonkeyPatch) 
         asyncio.run(client.aclose())
 
 
-def _now():  # noqa: ANN202 - tiny helper
-    from datetime import UTC, datetime
-
+def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_https_is_pinned_with_sni_and_host_header() -> None:
+    # MockTransport: nothing is sent anywhere; we look at the request the fetcher built.
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, headers={"content-type": "text/html"}, text="hi")
+
+    async def main() -> FetchResult:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await fetch(
+                "https://Secure.Test/a?b=1#frag",
+                policy=policy_for(443),
+                config=FAST,
+                client=client,
+                resolver=lambda host, port: ["127.0.0.9"],
+            )
+
+    result = asyncio.run(main())
+    assert result.status_code == 200
+    assert result.final_url == "https://secure.test/a?b=1"
+    (request,) = seen
+    assert str(request.url) == "https://127.0.0.9:443/a?b=1"
+    assert request.headers["host"] == "secure.test"
+    assert request.extensions["sni_hostname"] == "secure.test"
+    assert request.extensions["timeout"]["read"] == FAST.read_timeout

@@ -9,12 +9,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from annotations.linkhealth.guard import (
     BLOCKED_NETWORKS,
     EgressPolicy,
+    Resolver,
     Target,
     UnsafeURL,
     check_address,
@@ -36,15 +38,16 @@ def no_dns(host: str, port: int) -> list[str]:
     raise AssertionError(f"resolver must not be called (asked for {host})")
 
 
-def fixed(*addrs: str):  # noqa: ANN201 - returns a resolver
-    calls: list[str] = []
+class fixed:  # lower-case: reads like a function call, fixed("1.2.3.4")
+    """A fake resolver answering `addrs` for any name, remembering what it was asked."""
 
-    def resolver(host: str, port: int) -> Sequence[str]:
-        calls.append(host)
-        return list(addrs)
+    def __init__(self, *addrs: str) -> None:
+        self.addrs = list(addrs)
+        self.calls: list[str] = []
 
-    resolver.calls = calls  # type: ignore[attr-defined]
-    return resolver
+    def __call__(self, host: str, port: int) -> Sequence[str]:
+        self.calls.append(host)
+        return list(self.addrs)
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +58,7 @@ def _forbid_real_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", forbidden)
 
 
-def reason(url: str, policy: EgressPolicy = OPEN, resolver=no_dns) -> str:  # noqa: ANN001
+def reason(url: str, policy: EgressPolicy = OPEN, resolver: Resolver = no_dns) -> str:
     with pytest.raises(UnsafeURL) as info:
         vet_url(url, policy, resolver=resolver)
     return info.value.reason
@@ -366,7 +369,7 @@ def test_allowlist_drops_out_of_list_answers_but_keeps_loopback() -> None:
     assert target.netloc == "localhost:8080"
 
 
-def test_hosts_file_resolver(tmp_path) -> None:  # noqa: ANN001
+def test_hosts_file_resolver(tmp_path: Path) -> None:
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n127.0.0.2 demo.test  # comment\nbogus line.test\n")
     assert hosts_file_resolver("demo.test", 80, path=str(hosts)) == ["127.0.0.2"]

@@ -1,0 +1,53 @@
+"""A real worker process on Redis checks links that the API's evidence enqueued."""
+
+import time
+
+import pytest
+
+from annotations.models import Link, LinkCheck
+
+pytestmark = [pytest.mark.worker]
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_records_the_health_of_new_evidence(
+    start_worker, local_site, client_for, make_user, settings
+):
+    from tests.factories import article_create, claim_create
+
+    reviewer = make_user("wendy", "reviewer")
+    page = local_site.page("/report", "<html><body><p>Casualty estimates rose.</p></body></html>")
+    missing = local_site.url("/gone")
+    worker = start_worker(
+        extra_env={
+            "LINKCHECK_ALLOWED_NETWORKS": "127.0.0.1/32",
+            "LINKCHECK_ALLOWED_PORTS": str(local_site.port),
+        }
+    )
+    article = article_create(by=reviewer, text="Officials said 600,000 soldiers were wounded.")
+    claim = claim_create(article=article, by=reviewer, exact="600,000 soldiers")
+    client = client_for(reviewer)
+    for url in (page, missing, "https://www.example.com/public-page"):
+        response = client.post(
+            f"/api/v1/claims/{claim.pk}/evidence/", {"url": url, "stance": "supports"}, format="json"
+        )
+        assert response.status_code == 201, response.data
+
+    assert wait_until(lambda: LinkCheck.objects.count() == 3), worker.output()[-3000:]
+    healths = dict(Link.objects.values_list("url", "health"))
+    assert healths[page] == "ok"
+    assert healths[missing] == "broken"
+    # Outside the egress allow-list: refused, never fetched.
+    assert healths["https://www.example.com/public-page"] == "unsafe"
+    ok = Link.objects.get(url=page)
+    assert ok.last_status == 200 and ok.fingerprint and ok.last_ok_at is not None
+    assert ok.evidence.get().fingerprint_at_attach == ok.fingerprint
+    assert ("GET", "/report") in local_site.hits or ("HEAD", "/report") in local_site.hits
