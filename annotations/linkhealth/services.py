@@ -115,12 +115,21 @@ def link_check_run(*, link_id: int, attempt_key: str) -> str:
         conditional["If-None-Match"] = link.etag
     if link.last_modified:
         conditional["If-Modified-Since"] = link.last_modified
+    # A GET (capped) on every check: each successful check stores a fingerprint of the page.
     result = fetch_sync(
-        link.url, policy=egress_policy(), config=fetch_config(), conditional=conditional or None
+        link.url,
+        policy=egress_policy(),
+        config=fetch_config(),
+        conditional=conditional or None,
+        want_body=True,
     )
     now = timezone.now()
+    # Only the unbroken run of failures since the last good check counts towards "dead".
+    checks = link.checks.all()
+    if link.last_ok_at is not None:
+        checks = checks.filter(checked_at__gt=link.last_ok_at)
     prior_broken = list(
-        link.checks.filter(health__in=BROKEN_HEALTHS)
+        checks.filter(health__in=BROKEN_HEALTHS)
         .order_by("-checked_at")
         .values_list("checked_at", flat=True)[:10]
     )

@@ -37,7 +37,9 @@ def test_worker_records_the_health_of_new_evidence(
     client = client_for(reviewer)
     for url in (page, missing, "https://www.example.com/public-page"):
         response = client.post(
-            f"/api/v1/claims/{claim.pk}/evidence/", {"url": url, "stance": "supports"}, format="json"
+            f"/api/v1/claims/{claim.pk}/evidence/",
+            {"url": url, "stance": "supports"},
+            format="json",
         )
         assert response.status_code == 201, response.data
 
