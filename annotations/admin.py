@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -9,8 +11,17 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.linkhealth.services import link_request_check
-from annotations.models import Article, ArticleRevision, Claim, Evidence, Link, LinkCheck
+from annotations.models import (
+    AnchorState,
+    Article,
+    ArticleRevision,
+    Claim,
+    Evidence,
+    Link,
+    LinkCheck,
+)
 from annotations.querysets import evidence_stale_q
+from factcheck.errors import DomainError
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -28,8 +39,25 @@ class RevisionInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = ("url", "title", "byline", "publisher", "published_at", "language", "text")
+
+    def clean_text(self) -> str:
+        # The admin stores what the API would: NFC, `\n` line ends (a browser's textarea sends
+        # `\r\n`), within the length limit. A refusal is a form error, never a 500.
+        from annotations.services import article_text_prepare
+
+        try:
+            return article_text_prepare(text=self.cleaned_data.get("text") or "", html=None)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = (
         "title",
         "publisher",
@@ -53,13 +81,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ("created_by",)
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
-        from annotations.services import article_revise, article_text_prepare
+        from annotations.services import _content_hash, article_revise
 
         if not change:
             obj.created_by = request.user
-            obj.text = article_text_prepare(text=obj.text, html=None)
-            from annotations.services import _content_hash
-
             obj.content_hash = _content_hash(obj.text)
             super().save_model(request, obj, form, change)
             ArticleRevision.objects.create(
@@ -70,14 +95,28 @@ class ArticleAdmin(admin.ModelAdmin):
                 created_by=request.user,
             )
             return
-        if "text" in form.changed_data:
-            # An edit of the text is a new revision, never an overwrite.
-            new_text = article_text_prepare(text=obj.text, html=None)
-            obj.text = Article.objects.get(pk=obj.pk).text
+        if "text" not in form.changed_data:
             super().save_model(request, obj, form, change)
-            article_revise(article=obj, by=request.user, text=new_text)
             return
+        # An edit of the text is a new revision, never an overwrite: save the other fields
+        # with the stored text, then let the service add the revision and re-anchor claims.
+        # (The admin's change view runs in a transaction, so both commit together.)
+        new_text = obj.text
+        obj.text = Article.objects.values_list("text", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
+        revision = article_revise(article=obj, by=request.user, text=new_text)
+        if revision is None:
+            self.message_user(request, "The text is unchanged; no revision was added.")
+            return
+        states = Counter(revision.claims.values_list("anchor_state", flat=True))
+        orphaned = obj.claims.filter(anchor_state=AnchorState.ORPHANED).count()
+        self.message_user(
+            request,
+            f"Stored revision {revision.number}; claims re-anchored: "
+            f"{states[AnchorState.ANCHORED]} in place, {states[AnchorState.REANCHORED]} moved "
+            f"or changed, {orphaned} orphaned.",
+            messages.WARNING if orphaned else messages.INFO,
+        )
 
 
 @admin.register(ArticleRevision)
@@ -139,6 +178,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "anchor_state",
         "review__state",
         "review__verdict",
+        "review__assignee",
         "review__needs_rereview",
         StaleFilter,
         "created_at",

@@ -188,6 +188,10 @@ class LinkCheck(models.Model):
     class Meta:
         ordering = ("-checked_at",)
         get_latest_by = "checked_at"
+        indexes = [
+            # A link's latest checks (lists show the last few of each, dead-link history).
+            models.Index(fields=["link", "-checked_at"], name="linkcheck_link_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.link_id} {self.health} @ {self.checked_at:%Y-%m-%d %H:%M}"
@@ -213,6 +217,8 @@ class Evidence(models.Model):
     # What the page looked like when the reviewer relied on it (filled by the first check).
     fingerprint_at_attach = models.CharField(max_length=64, blank=True)
     archive_url = models.URLField(max_length=4096, blank=True)
+    # When an archive (Wayback-style availability API) was last asked for a snapshot.
+    archive_checked_at = models.DateTimeField(null=True, blank=True)
     # Set by link checks when the page no longer matches fingerprint_at_attach.
     changed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

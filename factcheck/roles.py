@@ -1,4 +1,13 @@
-"""Roles are Django groups. Superusers hold every role."""
+"""Roles are Django groups. Superusers hold every role (the `admin` role).
+
+- submitter: API clients (newsroom CMSs, scrapers): submit articles, read articles, claims
+  and reviews. No workflow action, no audit trail.
+- reviewer: marks claims, works on the claims assigned to them (or takes unassigned ones),
+  attaches evidence, submits verdicts; reads the audit trail.
+- editor: everything a reviewer does on every claim, plus assign, approve (never their own
+  verdict), return and reopen.
+Published fact checks (ClaimReview markup, the feed, the corrections log) are public.
+"""
 
 from __future__ import annotations
 
@@ -31,4 +40,5 @@ def is_editor(user: Any) -> bool:
 
 
 def is_reviewer(user: Any) -> bool:
+    """The reviewer role; editors hold it too (they may take and submit claims)."""
     return has_role(user, REVIEWER, EDITOR)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_htmx",
     "annotations",
     "reviews",
 ]
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -89,7 +91,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:queue"
+LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -162,34 +166,54 @@ ARTICLE_MAX_TEXT_CHARS = env.int("ARTICLE_MAX_TEXT_CHARS", default=1_000_000)
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
+# The longest countdown any task is given (autoretry backoff is capped at 300 s, deferred
+# link checks wait seconds).
+CELERY_MAX_COUNTDOWN = 300
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Longer than the hard time limit plus the longest countdown a task is given, so a
-        # task that is still running is never redelivered to a second worker.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # task that is still running (or waiting for its countdown) is never redelivered to a
+        # second worker. Redelivery after a crash waits this long; acks_late covers it.
+        "visibility_timeout": max(
+            env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+            CELERY_TASK_TIME_LIMIT + CELERY_MAX_COUNTDOWN + 60,
+        ),
+        "socket_timeout": 30,
+        "socket_connect_timeout": 10,
+        "retry_on_timeout": True,
+        "health_check_interval": 25,
     }
+    # Read by Celery where a Redis result backend is used: keep the two in step.
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(CELERY_BROKER_TRANSPORT_OPTIONS)
 else:
     CELERY_BROKER_URL = "filesystem://"
     # kombu's filesystem transport needs its folders to exist before the first message.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep reconnecting for as long as the broker is away (a Redis restart must not end a worker).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY = True
+# Tasks running when the broker connection drops finish their work (recording is idempotent);
+# their messages stay unacked in Redis and come back after the visibility timeout.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "enqueue-due-links": {
@@ -214,8 +238,33 @@ LINKCHECK_MAX_BODY_BYTES = env.int("LINKCHECK_MAX_BODY_BYTES", default=256 * 102
 LINKCHECK_USER_AGENT = env.str(
     "LINKCHECK_USER_AGENT", default="factcheck-linkcheck/1.0 (evidence link health checker)"
 )
-LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=500)
+# Links one beat enqueues at most, and links per batch task (of many hosts, fetched
+# concurrently in one worker process).
+LINKCHECK_BATCH_SIZE = env.int("LINKCHECK_BATCH_SIZE", default=2000)
+LINKCHECK_TASK_BATCH_SIZE = env.int("LINKCHECK_TASK_BATCH_SIZE", default=250)
+# Longer than a task's hard time limit: a lease outlives the check that took it.
 LINKCHECK_LEASE_SECONDS = env.int("LINKCHECK_LEASE_SECONDS", default=300)
+# Shared limits (Redis): checks in flight per host and overall, across every worker and
+# machine; how long a check waits for its host before being re-queued; the circuit breaker.
+LINKCHECK_REDIS_URL = env.str("LINKCHECK_REDIS_URL", default=REDIS_URL)
+LINKCHECK_PER_HOST_LIMIT = env.int("LINKCHECK_PER_HOST_LIMIT", default=2)
+LINKCHECK_GLOBAL_LIMIT = env.int("LINKCHECK_GLOBAL_LIMIT", default=50)
+LINKCHECK_HOST_WAIT_SECONDS = env.float("LINKCHECK_HOST_WAIT_SECONDS", default=2.0)
+LINKCHECK_DEFER_COUNTDOWN = env.float("LINKCHECK_DEFER_COUNTDOWN", default=5.0)
+LINKCHECK_BREAKER_THRESHOLD = env.int("LINKCHECK_BREAKER_THRESHOLD", default=5)
+LINKCHECK_BREAKER_COOLDOWN_SECONDS = env.float("LINKCHECK_BREAKER_COOLDOWN_SECONDS", default=60.0)
+LINKCHECK_BREAKER_MAX_COOLDOWN_SECONDS = env.float(
+    "LINKCHECK_BREAKER_MAX_COOLDOWN_SECONDS", default=3600.0
+)
+# A task delivered more often than this (it kept killing its worker) is given up.
+LINKCHECK_MAX_DELIVERIES = env.int("LINKCHECK_MAX_DELIVERIES", default=3)
+# Each host's answer for a random missing path (soft-404 detection) is reused this long.
+LINKCHECK_SOFT404_PROBE_TTL = env.int("LINKCHECK_SOFT404_PROBE_TTL", default=6 * 3600)
+# Wayback-style availability API asked for the snapshot closest to when evidence was
+# attached (empty: no look-ups). Fetched through the same guarded fetcher.
+LINKCHECK_ARCHIVE_AVAILABILITY_URL = env.str(
+    "LINKCHECK_ARCHIVE_AVAILABILITY_URL", default="https://archive.org/wayback/available"
+)
 LINK_STALE_AFTER_DAYS = env.int("LINK_STALE_AFTER_DAYS", default=30)
 LINKCHECK_RECENT_CHECKS_SHOWN = 5
 

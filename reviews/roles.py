@@ -1,5 +1,11 @@
 """Model permissions of each role's group, so staff users see what their role may touch in the
-admin. Object rules (two-person rule, assignee only) are enforced by the services."""
+admin. Object rules (two-person rule, assignee only) are enforced by the services.
+
+Claims, evidence and reviews are read-only in the admin for every role: their changes go
+through the services (the API, the web UI, and the admin's workflow form on a review), where
+the object rules live: who works on which claim, a published claim's words frozen, evidence of
+a published claim kept. An admin edit would bypass them. Superusers keep every permission.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +26,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "annotations.change_article",
         "annotations.view_articlerevision",
         "annotations.view_claim",
-        "annotations.change_claim",
         "annotations.view_evidence",
-        "annotations.change_evidence",
         "annotations.view_link",
         "annotations.view_linkcheck",
         "reviews.view_review",
@@ -34,11 +38,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "annotations.change_article",
         "annotations.view_articlerevision",
         "annotations.view_claim",
-        "annotations.change_claim",
-        "annotations.delete_claim",
         "annotations.view_evidence",
-        "annotations.change_evidence",
-        "annotations.delete_evidence",
         "annotations.view_link",
         "annotations.view_linkcheck",
         "reviews.view_review",

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
+from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
 from reviews.workflow import Action, State, Verdict, available_actions, transition_for
 
 logger = logging.getLogger(__name__)
 
-BROKEN_LINK_HEALTHS = ("broken", "dead", "unsafe")
+# A link in one of these healths does not count as evidence a verdict can be published on.
+BROKEN_LINK_HEALTHS = ("broken", "dead", "soft_404", "unsafe")
+TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
 
 
 def review_create(*, claim: Any) -> Review:
@@ -28,6 +33,18 @@ def _require(value: str | None, field: str, message: str) -> str:
     if value is None or not str(value).strip():
         raise DomainError(message, field=field)
     return str(value).strip()
+
+
+def review_current(review: Review) -> dict[str, Any]:
+    """What a client needs to retry after a 412: the review as it is now."""
+    return {
+        "state": review.state,
+        "verdict": review.verdict,
+        "assignee": review.assignee.username if review.assignee_id else None,  # type: ignore[union-attr]
+        "needs_rereview": review.needs_rereview,
+        "version": review.version,
+        "etag": review.etag,
+    }
 
 
 @transaction.atomic
@@ -42,13 +59,26 @@ def review_transition(
     assignee: Any | None = None,
     note: str | None = None,
 ) -> Review:
-    """Apply one workflow action. Holds the review's row lock, so concurrent actions serialize
-    and exactly one of two racing approvals wins (the other sees a stale version)."""
-    review = Review.objects.select_for_update().select_related("claim").get(pk=review_id)
+    """Apply one workflow action (see `reviews.workflow`).
+
+    Holds the review's row lock, so concurrent actions serialize and exactly one of two racing
+    approvals wins (the other sees a stale version: 412). `expected_version` is the version
+    the caller last read (the API's If-Match); None only for callers that read the row in
+    this same transaction. Every refusal raises before anything is written.
+    """
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("claim", "assignee")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None:
+        raise NotFound("No such review.")
     if expected_version is not None and expected_version != review.version:
         raise PreconditionFailed(
-            "The review changed since you loaded it; reload and try again.",
-            extra={"current": {"state": review.state, "version": review.version}},
+            f"The review changed since you loaded it (your version {expected_version}, "
+            f"now {review.version}); reload and try again.",
+            extra={"current": review_current(review)},
         )
     transition = transition_for(action)
     if transition is None:
@@ -56,15 +86,24 @@ def review_transition(
             f"Unknown action {action!r}. Valid actions: {', '.join(a.value for a in Action)}.",
             field="action",
         )
+    given = {"verdict": verdict, "rationale": rationale, "assignee": assignee, "note": note}
+    for name in TRANSITION_INPUTS:
+        if given[name] not in (None, "") and name not in transition.accepts:
+            raise DomainError(f"{action} does not take a {name}.", field=name)
     if review.state not in transition.sources:
         valid = available_actions(review=review, user=by)
         raise Conflict(
             f"Cannot {action} a review that is {review.state}."
             + (f" Valid now: {', '.join(valid)}." if valid else ""),
             code="invalid_transition",
+            extra={"current": review_current(review)},
         )
     if not transition.who(by, review):
-        if action == Action.APPROVE and review.submitted_by_id == getattr(by, "pk", None):
+        if (
+            action == Action.APPROVE
+            and is_editor(by)
+            and review.submitted_by_id == getattr(by, "pk", None)
+        ):
             raise Forbidden("You submitted this verdict; another editor must approve it.")
         raise Forbidden(f"Only {transition.who_label} may {action} this review.")
 
@@ -96,13 +135,14 @@ def review_transition(
         _check_publishable(review)
         now = timezone.now()
         if review.first_published_at is not None:
-            reason = _require(note, "note", "Publishing again is a correction: give the reason.")
+            # Published before and reopened since: this publication is a correction.
+            note = _require(note, "note", "Publishing again is a correction: give the reason.")
             previous = _last_published_verdict(review)
             Correction.objects.create(
                 review=review,
                 previous_verdict=previous or review.verdict,
                 new_verdict=review.verdict,
-                reason=reason,
+                reason=note,
                 by=by,
             )
         else:
@@ -117,24 +157,28 @@ def review_transition(
             target = State.UNASSIGNED
     review.state = target
     if note is not None:
-        review.note = note
+        review.note = note.strip()
     review.version += 1
-    review._change_reason = f"{action}: {old_state} -> {target}" + (f" ({note})" if note else "")  # type: ignore[attr-defined]
+    reason = f"{action}: {old_state} -> {target}" + (f" ({review.note})" if note else "")
+    review._change_reason = reason[:100]  # type: ignore[attr-defined]
+    # Token-authenticated API requests are invisible to the history middleware.
+    review._history_user = by  # type: ignore[attr-defined]
     review.save()
     return review
 
 
 def _check_publishable(review: Review) -> None:
+    """Call while holding the review's row lock: evidence edits take the same lock first."""
     if not review.verdict:
         raise DomainError("Publishing needs a verdict.", field="verdict")
     if not review.rationale.strip():
         raise DomainError("Publishing needs a rationale.", field="rationale")
-    evidence = list(review.claim.evidence.select_related("link"))
-    if not evidence:
+    healths = list(review.claim.evidence.values_list("link__health", flat=True))
+    if not healths:
         raise DomainError("Publishing needs at least one evidence link.", field="evidence")
-    if all(e.link.health in BROKEN_LINK_HEALTHS for e in evidence):
+    if all(health in BROKEN_LINK_HEALTHS for health in healths):
         raise DomainError(
-            "Every evidence link is broken, dead or unsafe; attach a working source.",
+            "Every evidence link is broken, dead, a soft 404 or unsafe; attach a working source.",
             field="evidence",
         )
 
@@ -146,10 +190,41 @@ def _last_published_verdict(review: Review) -> str | None:
     return record.verdict if record else None
 
 
+def review_claim_changed(*, claim_id: Any, expected_version: int | None = None) -> Review | None:
+    """Call inside the transaction that edits a claim or its evidence, before the edit.
+
+    Locks the claim's review (a concurrent transition waits for the edit, and the other way
+    round) and bumps its version: the review's ETag covers what is reviewed, so an editor's
+    approval never publishes a claim or evidence that changed after they loaded it (412).
+    `expected_version`, when the caller sends the review's ETag, must still be current (412).
+    Returns the locked review with its current state, or None for a claim without one.
+    """
+    review = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("assignee")
+        .filter(claim_id=claim_id)
+        .first()
+    )
+    if review is None:
+        return None
+    if expected_version is not None and expected_version != review.version:
+        raise PreconditionFailed(
+            "The claim's review changed since you loaded it; reload and try again.",
+            extra={"current": review_current(review)},
+        )
+    # A queryset update: the version moves without a history record of its own (the edit of
+    # the claim or evidence is recorded in their history).
+    Review.objects.filter(pk=review.pk).update(version=F("version") + 1)
+    review.version += 1
+    return review
+
+
+@transaction.atomic
 def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
     """Mark a published review for re-review and tell the people who own it.
 
-    Only published verdicts are flagged: work in progress is looked at anyway.
+    Only published verdicts are flagged: work in progress is looked at anyway. The verdict
+    stays published (and visible), marked `needs_rereview` until an editor republishes it.
     """
     review = Review.objects.select_for_update().filter(claim_id=claim_id).first()
     if review is None or review.state != State.PUBLISHED or review.needs_rereview:
@@ -157,20 +232,55 @@ def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
     review.needs_rereview = True
     review.rereview_reason = reason[:300]
     review.version += 1
-    review._change_reason = f"needs re-review: {reason}"  # type: ignore[attr-defined]
+    review._change_reason = f"needs re-review: {reason}"[:100]  # type: ignore[attr-defined]
     review.save()
-    transaction.on_commit(lambda: _notify_rereview(review_id=review.pk))
+    review_id = review.pk
+    transaction.on_commit(lambda: _notify_rereview(review_id=review_id))
+
+
+def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> int:
+    """Flag the reviews of several claims (claim id -> reason) for re-review in one pass.
+
+    For a new article revision that changed the words a claim quotes: unlike
+    `review_flag_rereview`, reviews in any state are flagged, since the reviewer may be
+    checking words the article no longer says. Owners of published verdicts are told.
+    Returns how many reviews were newly flagged.
+    """
+    from annotations.services import history_record_rows, rows_update
+
+    if not reasons:
+        return 0
+    reviews = list(
+        Review.objects.select_for_update().filter(claim_id__in=list(reasons), needs_rereview=False)
+    )
+    now = timezone.now()
+    for review in reviews:
+        reason = reasons[review.claim_id][:300]
+        review.needs_rereview = True
+        review.rereview_reason = reason
+        review.version += 1
+        review.updated_at = now  # rows_update skips auto_now
+    rows_update(Review, reviews, ("needs_rereview", "rereview_reason", "version", "updated_at"))
+    history_record_rows(
+        Review, [r.pk for r in reviews], reason="needs re-review: anchor changed", by=by, when=now
+    )
+    for review in reviews:
+        if review.state == State.PUBLISHED:
+            transaction.on_commit(partial(_notify_rereview, review_id=review.pk))
+    return len(reviews)
 
 
 def _notify_rereview(*, review_id: int) -> None:
-    review = Review.objects.select_related("claim", "assignee").get(pk=review_id)
+    review = Review.objects.select_related("claim", "assignee").filter(pk=review_id).first()
+    if review is None:
+        return
     user_model = get_user_model()
     recipients = set(
         user_model.objects.filter(groups__name=EDITOR, is_active=True)
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    if review.assignee and review.assignee.email:
+    if review.assignee and review.assignee.is_active and review.assignee.email:
         recipients.add(review.assignee.email)
     if not recipients:
         return
@@ -179,6 +289,7 @@ def _notify_rereview(*, review_id: int) -> None:
         message=(
             f"The published verdict '{review.verdict}' needs another look: "
             f"{review.rereview_reason}.\nClaim: {review.claim.exact}\n"
+            f"Claim id: {review.claim_id}\n"
         ),
         from_email=None,
         recipient_list=sorted(recipients),
@@ -187,4 +298,5 @@ def _notify_rereview(*, review_id: int) -> None:
 
 
 def user_may_read_review(user: Any) -> bool:
+    """The desk (reviewers and editors) reads the audit trail; API clients do not."""
     return is_reviewer(user) or is_editor(user)

@@ -3,6 +3,16 @@
 One table maps (state, action) to the new state, who may take the action and what must hold.
 `reviews.services.review_transition` is the only code that applies it; the API, the admin and
 the UI read `available_actions` to show only the actions valid for a user now.
+
+The rules, by name (the service enforces the `needs` with a message naming the field):
+- a reviewer works on claims assigned to them, or takes unassigned ones (`take`); editors hold
+  the reviewer role too, and assign reviewers (`assign`: the assignee must be a reviewer);
+- `submit` needs a verdict of the vocabulary and a rationale; the submitter is remembered;
+- `approve` (publish) needs a verdict, a rationale and at least one evidence link whose link
+  is not broken, and an editor other than the submitter (two-person rule);
+- `return`, `mark_not_checkable` and `reopen` carry a note saying why;
+- publishing again after a `reopen` is a correction: it needs a reason (the note) and is
+  written to the public corrections log.
 """
 
 from __future__ import annotations
@@ -90,6 +100,8 @@ class Transition:
     who_label: str
     # Names of the inputs that must be present (checked by the service with clear messages).
     needs: tuple[str, ...] = ()
+    # Inputs this action uses; anything else sent with it is refused (never silently ignored).
+    accepts: tuple[str, ...] = ("note",)
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -99,6 +111,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.IN_PROGRESS,
         _reviewer,
         "a reviewer",
+        accepts=("note",),
     ),
     Transition(
         Action.ASSIGN,
@@ -107,6 +120,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _editor,
         "an editor",
         needs=("assignee",),
+        accepts=("assignee", "note"),
     ),
     Transition(
         Action.SUBMIT,
@@ -115,6 +129,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         _assignee_or_editor,
         "the assigned reviewer or an editor",
         needs=("verdict", "rationale"),
+        accepts=("verdict", "rationale", "note"),
     ),
     Transition(
         Action.APPROVE,

@@ -65,24 +65,32 @@ def pump(name: str, stream: object) -> None:
 
 
 # --- configuration -----------------------------------------------------------------------
-def dotenv_keys(path: Path = ROOT / ".env") -> set[str]:
-    """Names assigned in .env (which factcheck/settings.py reads; the environment wins)."""
-    keys: set[str] = set()
+def dotenv(path: Path = ROOT / ".env") -> dict[str, str]:
+    """What .env assigns (factcheck/settings.py reads it too; the real environment wins)."""
+    values: dict[str, str] = {}
     if not path.is_file():
-        return keys
+        return values
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         line = line.strip()
         if not line or line.startswith("#") or "=" not in line:
             continue
-        name = line.split("=", 1)[0].strip()
-        keys.add(name.removeprefix("export ").strip())
-    return keys
+        name, value = line.split("=", 1)
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[name.removeprefix("export ").strip()] = value
+    return values
+
+
+def setting(name: str, default: str) -> str:
+    """A run.py option from the environment, else .env, else the default."""
+    return os.environ.get(name) or dotenv().get(name) or default
 
 
 def embedded_env(port: int) -> dict[str, str]:
     """The environment for every child: the caller's, plus the embedded defaults."""
     env = dict(os.environ)
-    user_set = set(env) | dotenv_keys()
+    user_set = set(env) | set(dotenv())
     defaults = {
         "DEBUG": "1",
         # Keep the link checker on this machine unless told otherwise (empty = internet).
@@ -98,7 +106,7 @@ def embedded_env(port: int) -> dict[str, str]:
 
 
 PROBE = """
-import json, django
+import json, re, django
 django.setup()
 from django.conf import settings as s
 db = s.DATABASES["default"]
@@ -108,6 +116,7 @@ print(json.dumps({
     "db_name": str(db.get("NAME", "")),
     "db_host": str(db.get("HOST", "") or ""),
     "broker": s.CELERY_BROKER_URL.split("://", 1)[0],
+    "broker_url": re.sub(r"//[^@/]*@", "//***@", s.CELERY_BROKER_URL),
     "broker_dir": str(getattr(s, "BROKER_DIR", "")),
     "var_dir": str(s.VAR_DIR),
     "beat_schedule": s.CELERY_BEAT_SCHEDULE_FILENAME,
@@ -180,6 +189,9 @@ class Child:
     def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         self.name = name
         self.argv = argv
+        # runserver exits cleanly on SIGINT (KeyboardInterrupt); gunicorn and Celery shut
+        # down gracefully (warm shutdown) on SIGTERM.
+        self.stop_signal = signal.SIGINT if "runserver" in argv else signal.SIGTERM
         self.proc = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
             argv,
             cwd=ROOT,
@@ -248,7 +260,7 @@ def child_commands(
         web = [PY, MANAGE, "runserver", f"{host}:{port}", "--noreload"]
     else:
         web = [PY, "-m", "gunicorn", "factcheck.wsgi:application", "--bind", f"{host}:{port}"]
-        web += ["--access-logfile", "-", "--graceful-timeout", "10"]
+        web += ["--access-logfile", "-", "--graceful-timeout", "10", "--no-control-socket"]
     worker = [PY, "-m", "celery", "-A", "factcheck", "worker", "-l", "info"]
     worker += ["--concurrency", str(concurrency), "--without-mingle", "--without-gossip"]
     if cfg["broker"] == "filesystem":
@@ -267,7 +279,9 @@ def banner(cfg: dict[str, object], host: str, port: int, logins: list[str]) -> N
         db = f"SQLite {cfg['db_name']}"
     else:
         db = f"{cfg['db_engine']} {cfg['db_name']}@{cfg['db_host']}"
-    broker = f"filesystem {cfg['broker_dir']}" if cfg["broker"] == "filesystem" else cfg["broker"]
+    broker = (
+        f"filesystem {cfg['broker_dir']}" if cfg["broker"] == "filesystem" else cfg["broker_url"]
+    )
     egress = ",".join(cfg["egress"]) or "(none: any public address)"  # type: ignore[arg-type]
     lines = [
         "=" * 72,
@@ -281,8 +295,11 @@ def banner(cfg: dict[str, object], host: str, port: int, logins: list[str]) -> N
         f"  Link checker may reach only: {egress}",
     ]
     if logins:
-        lines.append("  Demo logins (admin, API basic/session auth):")
+        lines.append("  Demo logins (/admin/ and /api/auth/login/; the API also takes tokens):")
         lines += ["    " + line.strip() for line in logins if "password:" in line]
+        lines.append(
+            "  API token: .venv/bin/python scripts/run.py manage drf_create_token demo-reviewer"
+        )
     lines += ["  Ctrl-C stops web, worker and beat.", "=" * 72]
     for line in lines:
         say("run", line)
@@ -304,7 +321,7 @@ class Supervisor:
     def stop_all(self) -> None:
         for child in self.children:
             if child.alive():
-                child.signal(signal.SIGTERM)
+                child.signal(child.stop_signal)
         deadline = time.monotonic() + self.stop_timeout
         while any(c.alive() for c in self.children):
             if self.force or time.monotonic() > deadline:
@@ -459,17 +476,15 @@ def check_services() -> int:
 
 
 def main(argv: list[str]) -> int:
-    port_default = int(os.environ.get("PORT") or 8000)
+    port_default = int(setting("PORT", "8000"))
     if argv[:1] == ["manage"]:
         return manage(argv[1:], port_default)
     if argv[:1] == ["check-services"]:
         return check_services()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default=os.environ.get("HOST") or "127.0.0.1")
+    parser.add_argument("--host", default=setting("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=port_default)
-    parser.add_argument(
-        "--concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY") or 2)
-    )
+    parser.add_argument("--concurrency", type=int, default=int(setting("WORKER_CONCURRENCY", "2")))
     parser.add_argument("--stop-timeout", type=float, default=20.0, help="seconds (default 20)")
     parser.add_argument(
         "--no-demo", action="store_true", help="skip create_demo_users and load_seeds"

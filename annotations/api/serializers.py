@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from rest_framework import serializers
 
-from annotations.anchoring import codepoint_to_utf16
+from annotations.anchoring import OffsetMap
 from annotations.models import Article, Claim, Evidence, Link, LinkCheck, Stance
 from annotations.querysets import evidence_is_stale
 from factcheck.serializers import StrictInput
@@ -87,8 +87,12 @@ class ReviewSummaryOutput(serializers.Serializer):
 class ClaimOutput(serializers.ModelSerializer):
     article = serializers.UUIDField(source="article_id", read_only=True)
     revision = serializers.IntegerField(source="revision.number", read_only=True)
-    utf16_start = serializers.SerializerMethodField()
-    utf16_end = serializers.SerializerMethodField()
+    utf16_start = serializers.SerializerMethodField(
+        help_text="`start` in UTF-16 code units, as JavaScript counts."
+    )
+    utf16_end = serializers.SerializerMethodField(
+        help_text="`end` in UTF-16 code units, as JavaScript counts."
+    )
     created_by = UserField()
     review = ReviewSummaryOutput(read_only=True)
     stale = serializers.SerializerMethodField()
@@ -121,19 +125,21 @@ class ClaimOutput(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    def _offsets(self, obj: Claim) -> OffsetMap:
+        # Offsets point into the text of the claim's revision: the current one, unless the
+        # claim is orphaned. Views pass one map per revision (``offset_maps``); a lone claim
+        # builds its own, once per serializer.
+        maps = self.context.setdefault("offset_maps", {})
+        offsets = maps.get(obj.revision_id)
+        if offsets is None:
+            offsets = maps[obj.revision_id] = OffsetMap(obj.revision.text)
+        return offsets
+
     def get_utf16_start(self, obj: Claim) -> int:
-        return (
-            codepoint_to_utf16(obj.article.text, obj.start)
-            if obj.anchor_state != "orphaned"
-            else obj.start
-        )
+        return self._offsets(obj).to_utf16(obj.start)
 
     def get_utf16_end(self, obj: Claim) -> int:
-        return (
-            codepoint_to_utf16(obj.article.text, obj.end)
-            if obj.anchor_state != "orphaned"
-            else obj.end
-        )
+        return self._offsets(obj).to_utf16(obj.end)
 
     def get_stale(self, obj: Claim) -> bool:
         return bool(getattr(obj, "is_stale", False))

@@ -1,10 +1,17 @@
 """The one safe HTTP fetcher for link checks.
 
-Every hop is vetted by `guard.vet_url` and the connection is pinned to the vetted IP (the
-request goes to the IP, the hostname travels in the Host header and TLS SNI), so a redirect
-or a second DNS answer can never steer a check to an internal address. Redirects are followed
-by hand, bodies are capped, and a total deadline bounds every check. `fetch` never raises for
-anything the remote side does: failures come back as `FetchResult.error_class`.
+Every hop is vetted by `guard.vet_url` and the connection is pinned to the vetted IPs: the
+client's only resolver is `_PinnedResolver`, which answers a hostname with the addresses the
+guard vetted for it and refuses any other name, so a redirect or a second DNS answer can never
+steer a check to an internal address (the hostname still travels in the Host header and TLS
+SNI, and certificates are verified for it). Redirects are followed by hand, bodies are capped,
+and a total deadline bounds every check. `fetch` never raises for anything the remote side
+does: failures come back as `FetchResult.error_class`.
+
+aiohttp, not httpx: bench/linkcheck measured httpx at ~250 URLs/s and aiohttp with keep-alive
+at ~700 URLs/s for the same CPU on the same farm. Connections are pooled per
+(hostname, port, TLS), never per IP, so a TLS connection verified for one name is never
+reused for another.
 
 Pure Python: no Django imports.
 """
@@ -12,23 +19,28 @@ Pure Python: no Django imports.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
+import yarl
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 from annotations.linkhealth.guard import (
     EgressPolicy,
     Resolver,
     Target,
     UnsafeURL,
+    _loopback_only,
     default_resolver,
+    parse_ipv4_literal,
     vet_url,
 )
 
@@ -91,6 +103,17 @@ class FetchResult:
         return self.error_class == "" and self.status_code is not None
 
 
+def _may_block(url: str, policy: EgressPolicy, resolver: Resolver) -> bool:
+    """Whether vetting `url` may wait on DNS (a thread hop costs more than vetting itself)."""
+    if resolver is default_resolver and _loopback_only(policy.egress_allowlist):
+        return False  # the guard reads the hosts file and never queries DNS
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return False
+    return not (":" in host or parse_ipv4_literal(host) is not None)
+
+
 class _ChainError(Exception):
     """Ends a redirect chain with an error class (internal)."""
 
@@ -100,51 +123,122 @@ class _ChainError(Exception):
         self.message = message
 
 
-def make_client(config: FetchConfig = FetchConfig()) -> httpx.AsyncClient:
-    """A client fit for pinned requests.
+class _PinnedResolver(AbstractResolver):
+    """The client's only resolver: answers with the IPs the guard vetted, refuses the rest.
+
+    IP literals never reach a resolver in aiohttp; the guard has vetted them already.
+    """
+
+    def __init__(self) -> None:
+        self._pins: dict[str, tuple[str, ...]] = {}
+        # Tests read this to see where connections went.
+        self.log: list[tuple[str, str]] = []
+
+    def pin(self, host: str, ips: Iterable[str]) -> None:
+        # A pooled connection may outlive its pin; it still goes to an address vetted for
+        # this hostname under the same policy.
+        self._pins[host.lower()] = tuple(ips)
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        ips = self._pins.get(host.lower().rstrip("."))
+        if not ips:
+            raise OSError(f"{host} was not vetted by the address guard")
+        if len(self.log) < 1000:
+            self.log.append((host, ips[0]))
+        return [
+            ResolveResult(
+                hostname=host,
+                host=ip,
+                port=port,
+                family=socket.AF_INET6 if ":" in ip else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+            for ip in ips
+        ]
+
+    async def close(self) -> None:
+        self._pins.clear()
+
+
+class Client:
+    """An aiohttp session wired for pinned, guarded checks. Make it with `make_client`."""
+
+    def __init__(self, session: aiohttp.ClientSession, resolver: _PinnedResolver) -> None:
+        self.session = session
+        self.resolver = resolver
+
+    async def aclose(self) -> None:
+        await self.session.close()
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def make_client(config: FetchConfig = FetchConfig()) -> Client:
+    """A client fit for pinned requests. Call from inside a running event loop.
 
     trust_env=False: a proxy from HTTP(S)_PROXY would resolve names itself and defeat pinning.
-    No keep-alive: pooled connections are keyed by IP, and a TLS connection verified for one
-    hostname must not be reused for another hostname on the same IP.
+    No cookie jar: cookies are kept per check by hostname (`_Cookies`). No automatic
+    decompression: the body cap counts wire bytes and `_decode_body` caps the output.
     """
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        trust_env=False,
-        http2=False,
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
-        timeout=_timeout(config),
+    resolver = _PinnedResolver()
+    connector = aiohttp.TCPConnector(
+        resolver=resolver,
+        use_dns_cache=False,
+        limit=0,
+        limit_per_host=0,
+        keepalive_timeout=15,
     )
+    session = aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+        auto_decompress=False,
+        timeout=_timeout(config),
+        raise_for_status=False,
+        requote_redirect_url=False,
+    )
+    return Client(session, resolver)
 
 
-def _timeout(config: FetchConfig) -> httpx.Timeout:
-    return httpx.Timeout(
-        connect=config.connect_timeout,
-        read=config.read_timeout,
-        write=config.read_timeout,
-        pool=config.connect_timeout,
+def _timeout(config: FetchConfig) -> aiohttp.ClientTimeout:
+    # The total deadline is enforced around the whole chain (`_attempt`).
+    return aiohttp.ClientTimeout(
+        total=None, sock_connect=config.connect_timeout, sock_read=config.read_timeout
     )
 
 
 def _classify_exception(exc: BaseException) -> tuple[str, str]:
     message = f"{type(exc).__name__}: {exc}"[:500]
-    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+    if isinstance(exc, (TimeoutError, aiohttp.ServerTimeoutError)):
         return "timeout", message
-    if isinstance(exc, httpx.ConnectError):
+    if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError)):
+        return "protocol", message
+    if isinstance(exc, aiohttp.ClientConnectorError):
         cause: BaseException | None = exc
         while cause is not None:
             if isinstance(cause, ssl.SSLError):
                 return "protocol", message
             cause = cause.__cause__ or cause.__context__
         return "connect", message
-    if isinstance(exc, httpx.RemoteProtocolError):
-        # "Server disconnected without sending a response": a hang-up, not garbage.
-        if "disconnected" in str(exc).lower():
-            return "reset", message
-        return "protocol", message
-    if isinstance(exc, (httpx.ReadError, httpx.WriteError, ConnectionError)):
-        return "reset", message
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+    if isinstance(exc, (aiohttp.InvalidURL, ValueError, UnicodeError)):
         return "invalid_url", message
+    if isinstance(
+        exc,
+        (
+            aiohttp.ServerDisconnectedError,
+            aiohttp.ClientPayloadError,
+            aiohttp.ClientOSError,
+            ConnectionError,
+        ),
+    ):
+        return "reset", message
     return "protocol", message
 
 
@@ -178,8 +272,8 @@ class _Cookies:
         jar = self._by_host.get(host, {})
         return "; ".join(f"{k}={v}" for k, v in sorted(jar.items()))
 
-    def absorb(self, host: str, response: httpx.Response) -> None:
-        for value in response.headers.get_list("set-cookie"):
+    def absorb(self, host: str, set_cookies: Iterable[str]) -> None:
+        for value in set_cookies:
             try:
                 parsed: SimpleCookie = SimpleCookie()
                 parsed.load(value)
@@ -213,90 +307,88 @@ class _State:
         )
 
 
-def _build_request(
-    target: Target,
-    ip: str,
-    *,
-    method: str,
-    config: FetchConfig,
-    conditional: dict[str, str] | None,
-    cookie: str,
-) -> httpx.Request:
+def _request_headers(
+    *, config: FetchConfig, conditional: dict[str, str] | None, cookie: str
+) -> dict[str, str]:
     headers = {
-        "Host": target.netloc,
         "User-Agent": config.user_agent,
         "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
         # Identity so the size cap counts real bytes; gzip anyway is decoded with a cap.
         "Accept-Encoding": "identity",
-        "Connection": "close",
     }
     if cookie:
         headers["Cookie"] = cookie
     for name, value in (conditional or {}).items():
         # Only validators, and only values that cannot smuggle a header.
         is_validator = name.lower() in ("if-none-match", "if-modified-since")
-        if is_validator and value and "\r" not in value and "\n" not in value:
+        if is_validator and value and value.isascii() and value.isprintable():
             headers[name] = value
-    extensions: dict[str, Any] = {"timeout": _timeout(config).as_dict()}
-    if target.scheme == "https":
-        extensions["sni_hostname"] = target.host
-    # Built by hand and sent with client.send(): client.build_request would merge the shared
-    # client's cookie jar (keyed by IP) into the request.
-    return httpx.Request(method, target.pinned_url(ip), headers=headers, extensions=extensions)
+    return headers
+
+
+def _request_url(target: Target) -> yarl.URL:
+    # The hostname form: aiohttp sends it as Host and SNI and asks `_PinnedResolver` for the
+    # address. The path keeps its percent-escapes; other characters are quoted by yarl.
+    return yarl.URL(target.url)
+
+
+@dataclass
+class _Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
 
 async def _send(
-    client: httpx.AsyncClient,
+    client: Client,
     target: Target,
     *,
     method: str,
     config: FetchConfig,
     conditional: dict[str, str] | None,
     cookies: _Cookies,
-) -> tuple[httpx.Response, bytes]:
-    """One request to the pinned IP (trying the other vetted IPs only if connecting fails)."""
-    last_exc: Exception | None = None
-    for ip in target.all_ips or (target.ip,):
-        request = _build_request(
-            target,
-            ip,
-            method=method,
-            config=config,
-            conditional=conditional,
-            cookie=cookies.header(target.host),
-        )
-        try:
-            # Explicit: a caller's client with follow_redirects=True would otherwise follow
-            # redirects itself, past the guard.
-            response = await client.send(request, stream=True, follow_redirects=False, auth=None)
-        except httpx.ConnectError as exc:
-            last_exc = exc
-            continue
-        try:
-            raw = b""
-            if method == "GET" and response.status_code not in REDIRECT_STATUSES:
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_raw():
-                    chunks.append(chunk)
-                    size += len(chunk)
-                    if size >= config.max_body_bytes:
-                        break  # never read past the cap; closing drops the connection
-                raw = b"".join(chunks)[: config.max_body_bytes]
-        finally:
-            await response.aclose()
-        cookies.absorb(target.host, response)
-        body = _decode_body(
-            raw, response.headers.get("content-encoding", ""), config.max_body_bytes
-        )
-        return response, body
-    assert last_exc is not None
-    raise last_exc
+) -> _Response:
+    """One request to a vetted address of `target` (aiohttp tries the others if one fails)."""
+    if not target.host_is_ip:
+        client.resolver.pin(target.host, target.all_ips or (target.ip,))
+    headers = _request_headers(
+        config=config, conditional=conditional, cookie=cookies.header(target.host)
+    )
+    async with client.session.request(
+        method,
+        _request_url(target),
+        headers=headers,
+        allow_redirects=False,
+        timeout=_timeout(config),
+        auth=None,
+        proxy=None,
+    ) as response:
+        status = response.status
+        raw = b""
+        if method == "GET" and status not in REDIRECT_STATUSES:
+            chunks: list[bytes] = []
+            size = 0
+            while size < config.max_body_bytes:
+                chunk = await response.content.read(min(65536, config.max_body_bytes - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            raw = b"".join(chunks)
+            if size >= config.max_body_bytes:
+                response.close()  # never read past the cap; drop the connection
+        kept = {
+            name: response.headers[name][:1000] for name in KEPT_HEADERS if name in response.headers
+        }
+        cookies.absorb(target.host, response.headers.getall("set-cookie", []))
+        encoding = response.headers.get("content-encoding", "")
+    body = _decode_body(raw, encoding, config.max_body_bytes)
+    return _Response(status=status, headers=kept, body=body)
 
 
 async def _run_chain(
     state: _State,
-    client: httpx.AsyncClient,
+    client: Client,
     *,
     policy: EgressPolicy,
     config: FetchConfig,
@@ -309,9 +401,12 @@ async def _run_chain(
     while True:
         state.final_url = url
         try:
-            # Resolution may block for seconds; keep it off the event loop and under the
-            # total deadline.
-            target = await asyncio.to_thread(vet_url, url, policy, resolver=resolver)
+            if _may_block(url, policy, resolver):
+                # Resolution may block for seconds; keep it off the event loop and under
+                # the total deadline.
+                target = await asyncio.to_thread(vet_url, url, policy, resolver=resolver)
+            else:
+                target = vet_url(url, policy, resolver=resolver)
         except UnsafeURL as exc:
             error_class = {"dns": "dns", "malformed": "invalid_url"}.get(exc.reason, "unsafe")
             raise _ChainError(error_class, f"{exc.reason}: {exc.message}") from exc
@@ -321,7 +416,7 @@ async def _run_chain(
             raise _ChainError("redirect_loop", f"redirect loop at {target.url}")
         seen.add(key)
 
-        response, body = await _send(
+        response = await _send(
             client,
             target,
             method=state.method,
@@ -329,7 +424,7 @@ async def _run_chain(
             conditional=conditional,
             cookies=cookies,
         )
-        status = response.status_code
+        status = response.status
         state.hops.append((target.url, status))
         location = response.headers.get("location", "")
         if status in REDIRECT_STATUSES and location:
@@ -345,16 +440,13 @@ async def _run_chain(
             # The fragment never reaches the server; drop it so loops are recognised.
             url = next_url.split("#", 1)[0]
             continue
-        headers = {
-            name: response.headers[name][:1000] for name in KEPT_HEADERS if name in response.headers
-        }
-        return state.to_result(status_code=status, headers=headers, body=body)
+        return state.to_result(status_code=status, headers=response.headers, body=response.body)
 
 
 async def _attempt(
     url: str,
     method: str,
-    client: httpx.AsyncClient,
+    client: Client,
     *,
     policy: EgressPolicy,
     config: FetchConfig,
@@ -395,15 +487,14 @@ async def fetch(
     *,
     policy: EgressPolicy,
     config: FetchConfig = FetchConfig(),
-    client: httpx.AsyncClient | None = None,
+    client: Client | None = None,
     resolver: Resolver = default_resolver,
     conditional: dict[str, str] | None = None,
     want_body: bool = False,
 ) -> FetchResult:
     """Check one URL: HEAD first (GET when HEAD is refused or fails), or GET if `want_body`.
 
-    A passed-in `client` should come from `make_client` (no proxies from the environment,
-    no keep-alive); its redirect and cookie settings are bypassed either way.
+    A passed-in `client` must come from `make_client`; one client serves many checks.
     """
     started = time.monotonic()
     deadline = started + config.total_timeout
@@ -433,11 +524,24 @@ async def fetch(
     return result
 
 
-def _host_key(url: str) -> str:
+def host_key(url: str) -> str:
+    """The politeness key of a URL: its lower-cased hostname ('' when unparseable)."""
     try:
-        return (urlsplit(url.strip()).hostname or "").lower()
+        return (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
+
+
+class HostGate(Protocol):
+    """A limiter shared beyond this process (see `linkhealth.limits.RedisHostGate`).
+
+    `acquire` waits a little for a slot on `host` and returns a token, or None when the host
+    stays full (or is backed off): the caller defers that URL instead of waiting longer.
+    """
+
+    async def acquire(self, host: str) -> str | None: ...
+
+    async def release(self, host: str, token: str) -> None: ...
 
 
 async def fetch_many(
@@ -449,29 +553,49 @@ async def fetch_many(
     global_limit: int = 50,
     resolver: Resolver = default_resolver,
     want_body: bool = False,
-) -> list[FetchResult]:
+    conditionals: Sequence[dict[str, str] | None] | None = None,
+    gate: HostGate | None = None,
+    on_result: Callable[[int, FetchResult | None], None] | None = None,
+) -> list[FetchResult | None]:
     """Check many URLs with one client; results come back in the order of `urls`.
 
-    At most `per_host_limit` checks hit one host at a time (politeness), and at most
-    `global_limit` run at all.
+    At most `per_host_limit` checks hit one host at a time from this process and at most
+    `global_limit` run at all; a `gate` adds the same limits across processes and machines.
+    A URL the gate turned away comes back as None (not checked: defer it). Without a gate
+    every entry is a FetchResult. `on_result(index, result)` is called as each one ends; a
+    caller that streams results this way gets them only there (the returned list is all
+    None), so a large batch never holds every body at once.
     """
     global_sem = asyncio.Semaphore(global_limit)
     host_sems: dict[str, asyncio.Semaphore] = {}
     async with make_client(config) as client:
 
-        async def one(url: str) -> FetchResult:
-            host_sem = host_sems.setdefault(_host_key(url), asyncio.Semaphore(per_host_limit))
+        async def one(index: int, url: str) -> FetchResult | None:
+            host = host_key(url)
+            host_sem = host_sems.setdefault(host, asyncio.Semaphore(per_host_limit))
+            result: FetchResult | None = None
             async with host_sem, global_sem:
-                return await fetch(
-                    url,
-                    policy=policy,
-                    config=config,
-                    client=client,
-                    resolver=resolver,
-                    want_body=want_body,
-                )
+                token = await gate.acquire(host) if gate is not None else ""
+                if token is not None:
+                    try:
+                        result = await fetch(
+                            url,
+                            policy=policy,
+                            config=config,
+                            client=client,
+                            resolver=resolver,
+                            conditional=conditionals[index] if conditionals else None,
+                            want_body=want_body,
+                        )
+                    finally:
+                        if gate is not None and token:
+                            await gate.release(host, token)
+            if on_result is not None:
+                on_result(index, result)
+                return None
+            return result
 
-        return list(await asyncio.gather(*(one(u) for u in urls)))
+        return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(urls))))
 
 
 def fetch_sync(url: str, **kw: Any) -> FetchResult:

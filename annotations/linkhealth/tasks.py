@@ -1,27 +1,103 @@
-"""Celery tasks: thin wrappers that take ids and call one service."""
+"""Celery tasks: thin wrappers that take ids, count their deliveries and call one service.
+
+Reliability (settings, "Celery"): acks_late + reject_on_worker_lost, so a task whose worker
+dies is delivered again; prefetch 1; soft and hard time limits; a broker visibility timeout
+longer than the hard limit plus any countdown. Recording is idempotent per delivery id
+(LinkCheck.attempt_key), and a task delivered more than LINKCHECK_MAX_DELIVERIES times (it
+keeps killing its worker) records an `error` check for its links and is acked, not looped.
+"""
 
 from __future__ import annotations
 
+import logging
+import random
+from typing import Any
+
 from celery import shared_task
-from django.db import OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from annotations.linkhealth import services
 
+logger = logging.getLogger(__name__)
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-    bind=True,
-)
-def check_link(self, link_id: int) -> str:  # type: ignore[no-untyped-def]
-    # The delivery id keys the recorded check, so a redelivered task records nothing twice.
-    return services.link_check_run(link_id=link_id, attempt_key=f"task:{self.request.id}")
+RETRYABLE = (OperationalError, InterfaceError)
+
+
+def _time_budget() -> float:
+    # Start no fetch that could still be running when the soft time limit strikes.
+    soft = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    return max(5.0, soft - settings.LINKCHECK_TOTAL_TIMEOUT - 10)
+
+
+def _delivery_count(task: Any) -> int:
+    limits = services.shared_limits()
+    if limits is None:
+        return 1
+    # Keyed by id and retry number: an autoretry is a new delivery on purpose, not a crash.
+    return limits.delivery_count(f"{task.request.id}:{task.request.retries}")
+
+
+def _check(task: Any, link_ids: list[int]) -> dict[str, Any]:
+    prefix = f"task:{task.request.id}"
+    deliveries = _delivery_count(task)
+    if deliveries > settings.LINKCHECK_MAX_DELIVERIES:
+        recorded = services.links_give_up(
+            link_ids=link_ids, attempt_prefix=prefix, deliveries=deliveries - 1
+        )
+        logger.error("link check %s gave up after %s deliveries", task.request.id, deliveries - 1)
+        return {"gave_up": recorded}
+    outcome = services.links_check_batch(
+        link_ids=link_ids, attempt_prefix=prefix, time_budget=_time_budget()
+    )
+    if outcome.deferred:
+        # The hosts were full: come back shortly, as a new task, instead of holding this
+        # worker slot while waiting.
+        countdown = settings.LINKCHECK_DEFER_COUNTDOWN * random.uniform(1.0, 2.0)
+        check_links_batch.apply_async((outcome.deferred,), countdown=countdown)
+    return {
+        "recorded": len(outcome.recorded),
+        "deferred": len(outcome.deferred),
+        "backed_off": len(outcome.backed_off),
+        "skipped": len(outcome.skipped),
+    }
+
+
+_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**_TASK_OPTIONS)
+def check_link(self, link_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    return _check(self, [link_id])
+
+
+@shared_task(**_TASK_OPTIONS)
+def check_links_batch(self, link_ids: list[int]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Check links of many hosts in one worker process, concurrently (fetch_many)."""
+    return _check(self, [int(i) for i in link_ids])
 
 
 @shared_task(acks_late=True)
 def enqueue_due_links(limit: int | None = None) -> int:
     return len(services.links_enqueue_due(limit=limit))
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def evidence_find_archive(evidence_id: str) -> str:
+    return services.evidence_find_archive(evidence_id=evidence_id)

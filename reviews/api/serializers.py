@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from factcheck.serializers import StrictInput
-from reviews.models import Review
+from reviews.claimreview import claim_public_url, claimreview_jsonld
+from reviews.models import Correction, Review
 from reviews.workflow import Action, Verdict, available_actions
 
 
@@ -59,5 +61,74 @@ class TransitionInput(StrictInput):
     )
     note = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return attrs
+
+class HistoryChangeOutput(serializers.Serializer):
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+
+
+class HistoryEntryOutput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("claim", "review", "evidence"))
+    object_id = serializers.CharField()
+    history_id = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    user = serializers.CharField(allow_null=True)
+    change = serializers.ChoiceField(choices=("created", "changed", "deleted"))
+    reason = serializers.CharField(allow_blank=True)
+    changes = HistoryChangeOutput(many=True)
+
+
+class CorrectionOutput(serializers.ModelSerializer):
+    claim = serializers.UUIDField(source="review.claim_id", read_only=True)
+    claim_url = serializers.SerializerMethodField()
+    quote = serializers.CharField(source="review.claim.exact", read_only=True)
+    verdict_changed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Correction
+        fields = (
+            "id",
+            "claim",
+            "claim_url",
+            "quote",
+            "previous_verdict",
+            "new_verdict",
+            "verdict_changed",
+            "reason",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_claim_url(self, obj: Correction) -> str:
+        return claim_public_url(
+            organization_url=self.context["organization_url"], claim_id=obj.review.claim_id
+        )
+
+    def get_verdict_changed(self, obj: Correction) -> bool:
+        return obj.previous_verdict != obj.new_verdict
+
+
+@extend_schema_serializer(component_name="ClaimReview")
+class ClaimReviewOutput(serializers.Serializer):
+    """A published review as schema.org ClaimReview JSON-LD (built by reviews.claimreview).
+
+    The declared fields only describe the markup for the OpenAPI schema (besides `@context`
+    and `@type`); the body is built by `reviews.claimreview.claimreview_jsonld`.
+    """
+
+    url = serializers.URLField(read_only=True)
+    claimReviewed = serializers.CharField(read_only=True)  # noqa: N815 - schema.org name
+    itemReviewed = serializers.JSONField(read_only=True)  # noqa: N815
+    author = serializers.JSONField(read_only=True)
+    reviewRating = serializers.JSONField(read_only=True)  # noqa: N815
+    datePublished = serializers.DateTimeField(read_only=True)  # noqa: N815
+    dateModified = serializers.DateTimeField(read_only=True, required=False)  # noqa: N815
+
+    def to_representation(self, instance: Review) -> dict[str, Any]:
+        return claimreview_jsonld(
+            claim=instance.claim,
+            review=instance,
+            organization_name=self.context["organization_name"],
+            organization_url=self.context["organization_url"],
+        )

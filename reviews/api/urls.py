@@ -9,4 +9,8 @@ urlpatterns = [
         v.ReviewTransitionView.as_view(),
         name="claim-review-transitions",
     ),
+    path("claims/<uuid:pk>/history/", v.ClaimHistoryView.as_view(), name="claim-history"),
+    path("claims/<uuid:pk>/claimreview/", v.ClaimReviewView.as_view(), name="claim-claimreview"),
+    path("claimreviews/", v.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
+    path("corrections/", v.CorrectionListView.as_view(), name="correction-list"),
 ]

@@ -3,8 +3,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import django_filters
+from django.conf import settings
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,14 +20,29 @@ from rest_framework.views import APIView
 from annotations.selectors import claim_get_for_user
 from factcheck.errors import PreconditionFailed, PreconditionRequired
 from factcheck.roles import EDITOR, REVIEWER
-from reviews.api.serializers import ReviewOutput, TransitionInput
+from reviews.api.serializers import (
+    ClaimReviewOutput,
+    CorrectionOutput,
+    HistoryEntryOutput,
+    ReviewOutput,
+    TransitionInput,
+)
+from reviews.models import Review
+from reviews.selectors import (
+    claim_history,
+    correction_list,
+    published_review_get,
+    published_review_list,
+)
 from reviews.services import review_transition
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 
 def parse_if_match(header: str | None) -> int:
-    if header is None:
+    """The review version an If-Match names. Missing: 428; not one of our ETags (including
+    `*`, which would skip the check): 412."""
+    if header is None or not header.strip():
         raise PreconditionRequired("Send If-Match with the review's ETag (from GET .../review/).")
     match = _ETAG.match(header)
     if not match:
@@ -77,3 +100,105 @@ class ReviewTransitionView(APIView):
             **data.validated_data,
         )
         return _review_response(review, request)
+
+
+def _organization() -> dict[str, str]:
+    return {
+        "organization_name": settings.FACTCHECK_ORGANIZATION_NAME,
+        "organization_url": settings.FACTCHECK_ORGANIZATION_URL,
+    }
+
+
+class JSONLDRenderer(JSONRenderer):
+    media_type = "application/ld+json"
+    format = "jsonld"
+
+
+class ClaimHistoryView(APIView):
+    """The audit trail of a claim, its review and its evidence (reviewers and editors)."""
+
+    @extend_schema(
+        responses={
+            200: HistoryEntryOutput(many=True),
+            403: OpenApiResponse(description="Only reviewers and editors read the trail."),
+            404: OpenApiResponse(description="No such claim."),
+        }
+    )
+    def get(self, request: Request, pk: Any) -> Response:
+        claim = claim_get_for_user(user=request.user, claim_id=pk)
+        entries = claim_history(user=request.user, claim=claim)
+        return Response(HistoryEntryOutput(entries, many=True).data)
+
+
+class ClaimReviewView(APIView):
+    """schema.org ClaimReview JSON-LD of a published claim.
+
+    Public (no sign-in): it is the markup a published fact check carries anyway. A claim that
+    is not published, or does not exist, is the same 404.
+    """
+
+    permission_classes = (AllowAny,)
+    renderer_classes = (JSONLDRenderer, JSONRenderer)
+
+    @extend_schema(
+        responses={
+            (200, "application/ld+json"): ClaimReviewOutput,
+            404: OpenApiResponse(description="No published fact check for this claim."),
+        }
+    )
+    def get(self, request: Request, pk: Any) -> Response:
+        review = published_review_get(claim_id=pk)
+        return Response(ClaimReviewOutput(review, context=_organization()).data)
+
+
+class PublishedCursorPagination(CursorPagination):
+    ordering = ("-published_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class ClaimReviewFeedFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="published_at",
+        lookup_expr="gte",
+        help_text="Only reviews published (or corrected) at or after this ISO 8601 time.",
+    )
+
+    class Meta:
+        model = Review
+        fields = ("since",)
+
+
+class ClaimReviewFeedView(generics.ListAPIView):
+    """Feed of published ClaimReviews for aggregators, newest publication first. Public.
+
+    A correction republishes a review, so `since=` also brings back corrected fact checks.
+    """
+
+    permission_classes = (AllowAny,)
+    serializer_class = ClaimReviewOutput
+    pagination_class = PublishedCursorPagination
+    filter_backends = (DjangoFilterBackend,)
+    filterset_class = ClaimReviewFeedFilter
+
+    def get_queryset(self) -> QuerySet[Review]:
+        return published_review_list()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), **_organization()}
+
+
+class CorrectionListView(generics.ListAPIView):
+    """The public corrections log: each republication of a published fact check, with its
+    reason and the verdict before and after. Newest first, cursor-paginated."""
+
+    permission_classes = (AllowAny,)
+    serializer_class = CorrectionOutput
+    filter_backends = ()
+
+    def get_queryset(self) -> Any:
+        return correction_list()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), **_organization()}

@@ -88,7 +88,9 @@ def test_publishing_needs_evidence(client_for, reviewer, editor, claim):
         ({"action": "approve"}, 409, "detail"),
     ],
 )
-def test_bad_transitions_say_why_and_change_nothing(client_for, reviewer, claim, body, status, field):
+def test_bad_transitions_say_why_and_change_nothing(
+    client_for, reviewer, claim, body, status, field
+):
     client = client_for(reviewer)
     step(client, claim, action="take")
     before = Review.objects.get(claim=claim)
@@ -96,7 +98,11 @@ def test_bad_transitions_say_why_and_change_nothing(client_for, reviewer, claim,
     assert response.status_code == status, response.data
     assert field in response.data
     after = Review.objects.get(claim=claim)
-    assert (after.state, after.verdict, after.version) == (before.state, before.verdict, before.version)
+    assert (after.state, after.verdict, after.version) == (
+        before.state,
+        before.verdict,
+        before.version,
+    )
 
 
 def test_assign_needs_a_reviewer(client_for, editor, submitter, reviewer, claim):
@@ -112,7 +118,12 @@ def test_reviewer_cannot_submit_someone_elses_claim(client_for, reviewer, review
     step(client_for(reviewer), claim, action="take")
     other = client_for(reviewer2)
     response = act(
-        other, claim, review_of(other, claim)["ETag"], action="submit", verdict="true", rationale="x"
+        other,
+        claim,
+        review_of(other, claim)["ETag"],
+        action="submit",
+        verdict="true",
+        rationale="x",
     )
     assert response.status_code == 403
 

@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import httpx
+import aiohttp
 import pytest
 
 from annotations.linkhealth.classify import Health, classify
 from annotations.linkhealth.fetcher import (
+    Client,
     FetchConfig,
     FetchResult,
     fetch,
@@ -247,30 +248,30 @@ def read_request(conn: socket.socket) -> bytes:
     return data
 
 
-class RecordingTransport(httpx.AsyncBaseTransport):
-    """Passes requests to a real transport and remembers where each one went."""
+def run(coro_factory: Callable[[Client], object]) -> tuple[FetchResult, list]:
+    """Run a fetch with a recording client; return the result and where each request went.
 
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport(retries=0)
-        self.seen: list[tuple[str, str | None, str]] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.seen.append((request.url.host, request.headers.get("host"), request.method))
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def run(coro_factory: Callable[[httpx.AsyncClient], object]) -> tuple[FetchResult, list]:
-    """Run a fetch with a recording client; return the result and the transport log."""
-    transport = RecordingTransport()
+    Each entry is (address connected to, Host header, method): the address is the URL's IP
+    literal, or what the client's pinned resolver answered for its hostname.
+    """
+    seen: list[tuple[str, str | None, str]] = []
 
     async def main() -> FetchResult:
-        async with httpx.AsyncClient(transport=transport, trust_env=False) as client:
+        client = make_client(FAST)
+
+        async def on_headers_sent(session: object, ctx: object, params: object) -> None:
+            url = params.url  # type: ignore[attr-defined]
+            pins = client.resolver._pins.get(url.host, (url.host,))
+            seen.append((pins[0], params.headers.get("Host"), params.method))  # type: ignore[attr-defined]
+
+        trace = aiohttp.TraceConfig()
+        trace.on_request_headers_sent.append(on_headers_sent)
+        trace.freeze()
+        client.session._trace_configs.append(trace)
+        async with client:
             return await coro_factory(client)  # type: ignore[misc]
 
-    return asyncio.run(main()), transport.seen
+    return asyncio.run(main()), seen
 
 
 def test_200_ok_with_head(server: AppServer) -> None:
@@ -646,9 +647,11 @@ def test_malformed_url_is_invalid_url() -> None:
     assert result.error_class == "invalid_url"
 
 
-def test_follow_redirects_client_cannot_bypass_the_guard(server: AppServer) -> None:
+def test_a_shared_client_cannot_bypass_the_guard(server: AppServer) -> None:
     async def main() -> FetchResult:
-        async with httpx.AsyncClient(follow_redirects=True, trust_env=False) as client:
+        async with make_client(FAST) as client:
+            first = await fetch(server.url("/ok"), policy=policy_for(server.port), client=client)
+            assert first.status_code == 200
             return await fetch(
                 server.url("/to-metadata"),
                 policy=policy_for(server.port),
@@ -659,6 +662,15 @@ def test_follow_redirects_client_cannot_bypass_the_guard(server: AppServer) -> N
 
     result = asyncio.run(main())
     assert result.error_class == "unsafe"
+
+
+def test_client_refuses_names_the_guard_never_vetted() -> None:
+    async def main() -> None:
+        async with make_client(FAST) as client:
+            with pytest.raises(OSError, match="not vetted"):
+                await client.resolver.resolve("metadata.google.internal", 80)
+
+    asyncio.run(main())
 
 
 def test_fetch_many_keeps_order_and_per_host_limit(server: AppServer) -> None:
@@ -676,42 +688,66 @@ def test_fetch_many_keeps_order_and_per_host_limit(server: AppServer) -> None:
 def test_make_client_ignores_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTP_PROXY", "http://10.9.9.9:3128")
     monkeypatch.setenv("ALL_PROXY", "http://10.9.9.9:3128")
-    client = make_client()
-    try:
-        assert client.trust_env is False
-        assert client.follow_redirects is False
-    finally:
-        asyncio.run(client.aclose())
+
+    async def main() -> None:
+        async with make_client() as client:
+            assert client.session.trust_env is False
+            assert client.session.auto_decompress is False
+
+    asyncio.run(main())
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def test_https_is_pinned_with_sni_and_host_header() -> None:
-    # MockTransport: nothing is sent anywhere; we look at the request the fetcher built.
-    seen: list[httpx.Request] = []
+@pytest.fixture
+def tls_server(tmp_path: object) -> Iterator[tuple[int, list[str]]]:
+    """A TLS server on 127.0.0.1 with a self-signed certificate; records the SNI it is sent."""
+    import ssl
+    import subprocess
+    from pathlib import Path
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, headers={"content-type": "text/html"}, text="hi")
+    folder = Path(str(tmp_path))
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "1", "-subj", "/CN=secure.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    sni: list[str] = []
+    context.sni_callback = lambda sock, name, ctx: sni.append(name or "")  # type: ignore[assignment,misc,return-value]
 
-    async def main() -> FetchResult:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            return await fetch(
-                "https://Secure.Test/a?b=1#frag",
-                policy=policy_for(443),
-                config=FAST,
-                client=client,
-                resolver=lambda host, port: ["127.0.0.9"],
-            )
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            context.wrap_socket(conn, server_side=True).recv(1)
 
-    result = asyncio.run(main())
-    assert result.status_code == 200
-    assert result.final_url == "https://secure.test/a?b=1"
-    (request,) = seen
-    assert (request.url.scheme, request.url.host, request.url.port) == ("https", "127.0.0.9", None)
-    assert request.url.raw_path == b"/a?b=1"
-    assert request.headers["host"] == "secure.test"
-    assert request.extensions["sni_hostname"] == "secure.test"
-    assert request.extensions["timeout"]["read"] == FAST.read_timeout
+    with raw_server(handle) as port:
+        yield port, sni
+
+
+def test_https_is_pinned_with_sni_and_verified_for_the_hostname(
+    tls_server: tuple[int, list[str]],
+) -> None:
+    port, sni = tls_server
+    asked: list[str] = []
+
+    def resolver(host: str, p: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    result = fetch_sync(
+        f"https://Secure.Test:{port}/a?b=1#frag",
+        policy=policy_for(port),
+        config=FAST,
+        resolver=resolver,
+        want_body=True,
+    )
+    assert asked == ["secure.test"]
+    # The hostname travelled as SNI to the pinned address, and the self-signed certificate
+    # was refused: TLS is verified for the name, not skipped because of pinning.
+    assert sni and sni[0] == "secure.test"
+    assert result.error_class == "protocol"
+    assert result.final_url == f"https://secure.test:{port}/a?b=1"

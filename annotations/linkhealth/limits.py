@@ -1,0 +1,217 @@
+"""Limits shared by every worker process and machine, kept in Redis (no ORM, no Django).
+
+- `RedisHostGate`: a per-host and a global concurrency limit. Each is a sorted set of holders
+  scored by when they took their slot; a slot not released within `token_ttl` (a worker killed
+  mid-request) expires by itself. Acquire and release are Lua scripts, so check-and-take is
+  atomic across processes; timestamps come from the Redis server clock, so machines with
+  skewed clocks agree.
+- A circuit breaker per host, checked in the same acquire script: a host that failed
+  `threshold` times in a row is left alone for a cool-down that doubles with each trip.
+- `delivery_count`: how many times a task id was delivered, so a task that kills its worker
+  every time is given up instead of looping forever.
+- The soft-404 probe of each host, cached for every worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import random
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import redis.asyncio as aredis
+
+PREFIX = "linkcheck"
+
+# KEYS: host holders, global holders, host breaker. ARGV: host limit, global limit, token,
+# token ttl (ms). Returns 1 (taken), 0 (full), or -N (breaker open for N more ms).
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local open_until = tonumber(redis.call('HGET', KEYS[3], 'open_until') or '0')
+if open_until > now then return -(open_until - now) end
+local ttl = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('ZADD', KEYS[2], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+redis.call('PEXPIRE', KEYS[2], ttl * 2)
+return 1
+"""
+
+_RELEASE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+"""
+
+# KEYS: host breaker. ARGV: failed (0/1), threshold, base cool-down (ms), max cool-down (ms).
+# Returns the ms the breaker is now open for (0 when closed).
+_OUTCOME = """
+if ARGV[1] == '0' then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+redis.call('PEXPIRE', KEYS[1], 7 * 24 * 3600 * 1000)
+if failures < tonumber(ARGV[2]) then return 0 end
+local open_until = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
+if open_until > now then return open_until - now end
+local trips = redis.call('HINCRBY', KEYS[1], 'trips', 1)
+local cool = math.min(tonumber(ARGV[3]) * 2 ^ (trips - 1), tonumber(ARGV[4]))
+redis.call('HSET', KEYS[1], 'open_until', now + cool)
+return cool
+"""
+
+
+def _host_key(host: str) -> str:
+    return f"{PREFIX}:host:{host}"
+
+
+def _breaker_key(host: str) -> str:
+    return f"{PREFIX}:breaker:{host}"
+
+
+GLOBAL_KEY = f"{PREFIX}:global"
+
+
+@dataclass(frozen=True)
+class LimitConfig:
+    per_host: int = 2
+    global_limit: int = 50
+    # A slot held longer than this is taken to belong to a dead worker (longer than any check).
+    token_ttl_seconds: float = 60.0
+    # How long one URL waits for a slot before it is deferred (re-queued for later).
+    max_wait_seconds: float = 2.0
+    breaker_threshold: int = 5
+    breaker_cooldown_seconds: float = 60.0
+    breaker_max_cooldown_seconds: float = 3600.0
+
+
+class RedisHostGate:
+    """`fetcher.HostGate` on Redis. Create it inside the event loop that will use it.
+
+    When a host is full the caller waits up to `max_wait_seconds` (polling, never holding a
+    worker process hostage); then `acquire` returns None and the URL is deferred. A host
+    whose breaker is open is deferred at once; `open_for[host]` tells for how long.
+    """
+
+    def __init__(self, url: str, config: LimitConfig) -> None:
+        self.client = aredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self.config = config
+        self._acquire = self.client.register_script(_ACQUIRE)
+        self._release = self.client.register_script(_RELEASE)
+        self.open_for: dict[str, float] = {}
+
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
+        # Redis restarting (or a failover) must not fail a whole batch: retry for a while.
+        delay = 0.1
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return int(await script(keys=keys, args=args))
+            except (redis.ConnectionError, redis.TimeoutError, OSError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    async def acquire(self, host: str) -> str | None:
+        token = secrets.token_hex(8)
+        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host)]
+        args = [
+            self.config.per_host,
+            self.config.global_limit,
+            token,
+            int(self.config.token_ttl_seconds * 1000),
+        ]
+        deadline = time.monotonic() + self.config.max_wait_seconds
+        pause = 0.005
+        while True:
+            taken = await self._call(self._acquire, keys, args)
+            if taken == 1:
+                return token
+            if taken < 0:
+                self.open_for[host] = -taken / 1000
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 1.5, 0.05)
+
+    async def release(self, host: str, token: str) -> None:
+        # On a Redis outage the slot expires after token_ttl by itself.
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
+            await self._release(keys=[_host_key(host), GLOBAL_KEY], args=[token])
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+class SharedLimits:
+    """The synchronous side: breaker outcomes, delivery counts, the soft-404 probe cache."""
+
+    def __init__(self, url: str, config: LimitConfig) -> None:
+        self.url = url
+        self.config = config
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+        self._outcome = self.client.register_script(_OUTCOME)
+
+    def _retrying(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        delay = 0.1
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except (redis.ConnectionError, redis.TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    def record_host_outcome(self, host: str, *, failed: bool) -> float:
+        """Feed the breaker; returns the seconds it is now open for (0 when closed)."""
+        ms = self._retrying(
+            self._outcome,
+            keys=[_breaker_key(host)],
+            args=[
+                1 if failed else 0,
+                self.config.breaker_threshold,
+                int(self.config.breaker_cooldown_seconds * 1000),
+                int(self.config.breaker_max_cooldown_seconds * 1000),
+            ],
+        )
+        return int(ms) / 1000
+
+    def delivery_count(self, task_id: str) -> int:
+        """Count one more delivery of `task_id` and return the total so far."""
+        key = f"{PREFIX}:deliveries:{task_id}"
+        pipe = self.client.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 7 * 24 * 3600)
+        return int(self._retrying(pipe.execute)[0])
+
+    def probe_get(self, origin: str) -> dict[str, Any] | None:
+        raw = self._retrying(self.client.get, f"{PREFIX}:probe:{origin}")
+        if not raw:
+            return None
+        data = json.loads(raw)
+        data["body"] = base64.b64decode(data["body"])
+        return data  # type: ignore[no-any-return]
+
+    def probe_set(self, origin: str, data: dict[str, Any], ttl_seconds: int) -> None:
+        stored = dict(data, body=base64.b64encode(data["body"][:65536]).decode())
+        self._retrying(
+            self.client.set, f"{PREFIX}:probe:{origin}", json.dumps(stored), ex=ttl_seconds
+        )

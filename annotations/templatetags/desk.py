@@ -1,0 +1,53 @@
+"""Small presentation helpers for the desk's templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from factcheck.roles import ALL_ROLES, user_roles
+
+register = template.Library()
+
+
+@register.simple_tag
+def roles_label(user: Any) -> str:
+    """The user's roles as words, in a fixed order ("editor, reviewer")."""
+    roles = user_roles(user)
+    if getattr(user, "is_superuser", False):
+        return "admin"
+    return ", ".join(r for r in sorted(ALL_ROLES) if r in roles) or "no role"
+
+
+@register.filter
+def label(value: str) -> str:
+    return (value or "").replace("_", " ")
+
+
+@register.filter
+def verdict_symbol(kind: str) -> str:
+    """✓, ~ or ✗ for a published verdict's kind, so a verdict never shows by colour alone."""
+    from annotations.web.present import VERDICT_SYMBOL
+
+    return VERDICT_SYMBOL.get(kind, "")
+
+
+@register.filter
+def get_count(counts: dict[str, int], key: str) -> int:
+    return counts.get(key, 0)
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def ld_json_script(value: Any) -> str:
+    """`<script type="application/ld+json">` for crawlers, escaped like `json_script`."""
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.utils.safestring import mark_safe
+
+    data = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return mark_safe(f'<script type="application/ld+json">{data}</script>')  # noqa: S308

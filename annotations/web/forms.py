@@ -1,0 +1,110 @@
+"""Input shapes of the desk's forms. Parsing only: the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from annotations.models import Stance
+from reviews.workflow import Action, State, Verdict
+
+
+def _tags(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), *State.choices], label="State"
+    )
+    verdict = forms.ChoiceField(
+        required=False, choices=[("", "Any verdict"), *Verdict.choices], label="Verdict"
+    )
+    tag = forms.CharField(required=False, label="Tag", max_length=50)
+
+
+class ArticleFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search articles", max_length=200)
+
+
+class ClaimMarkForm(forms.Form):
+    """A new claim: UTF-16 offsets from the browser's selection, or a quote typed by hand."""
+
+    utf16_start = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    utf16_end = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # Not stripped: the quote must match the text character for character.
+    exact = forms.CharField(
+        required=False,
+        strip=False,
+        label="Quote",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Paste the exact words of the article, or select them in the text.",
+    )
+    claimant = forms.CharField(required=False, max_length=300, label="Claimant")
+    summary = forms.CharField(
+        required=False, label="Summary", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    tags = forms.CharField(required=False, label="Tags", help_text="Comma-separated.")
+
+    def clean_tags(self) -> list[str]:
+        return _tags(self.cleaned_data.get("tags") or "")
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        has_offsets = data.get("utf16_start") is not None and data.get("utf16_end") is not None
+        if not has_offsets and not data.get("exact"):
+            raise forms.ValidationError("Select some text in the article, or paste a quote.")
+        return data
+
+
+class ClaimUpdateForm(forms.Form):
+    expected_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    claimant = forms.CharField(required=False, max_length=300, label="Claimant")
+    summary = forms.CharField(
+        required=False, label="Summary", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tags = forms.CharField(required=False, label="Tags", help_text="Comma-separated.")
+
+    def clean_tags(self) -> list[str]:
+        return _tags(self.cleaned_data.get("tags") or "")
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(choices=Action.choices)
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(required=False, choices=[("", "Choose…"), *Verdict.choices])
+    rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    assignee = forms.IntegerField(required=False)
+
+
+class EvidenceForm(forms.Form):
+    url = forms.CharField(
+        max_length=4096,
+        label="URL",
+        widget=forms.URLInput(attrs={"placeholder": "https://…", "inputmode": "url"}),
+    )
+    stance = forms.ChoiceField(choices=Stance.choices, initial=Stance.SUPPORTS, label="Stance")
+    title = forms.CharField(required=False, max_length=500, label="Title")
+    note = forms.CharField(required=False, label="Note", widget=forms.Textarea(attrs={"rows": 2}))
+    archive_url = forms.CharField(required=False, max_length=4096, label="Archived copy URL")
+
+
+class ArticleSubmitForm(forms.Form):
+    url = forms.CharField(required=False, max_length=2048, label="URL")
+    title = forms.CharField(max_length=500, label="Title")
+    byline = forms.CharField(required=False, max_length=300, label="Byline")
+    publisher = forms.CharField(required=False, max_length=200, label="Publisher")
+    published_at = forms.DateTimeField(
+        required=False,
+        label="Published",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    language = forms.CharField(required=False, max_length=35, label="Language")
+    FORMAT_CHOICES = (("text", "Plain text"), ("html", "HTML"))
+    format = forms.ChoiceField(
+        choices=FORMAT_CHOICES, initial="text", widget=forms.RadioSelect, label="The body is"
+    )
+    body = forms.CharField(
+        strip=False, label="Article body", widget=forms.Textarea(attrs={"rows": 14})
+    )

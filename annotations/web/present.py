@@ -1,0 +1,114 @@
+"""How the desk shows states, verdicts and link health: labels and CSS hooks, no rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from annotations.models import STALE_HEALTHS, LinkHealth
+from annotations.querysets import evidence_is_stale
+from reviews.workflow import State, Verdict
+
+VERDICT_GROUP = {
+    Verdict.TRUE: "v-true",
+    Verdict.MOSTLY_TRUE: "v-true",
+    Verdict.MIXED: "v-mixed",
+    Verdict.MISLEADING: "v-mixed",
+    Verdict.UNPROVEN: "v-mixed",
+    Verdict.MOSTLY_FALSE: "v-false",
+    Verdict.FALSE: "v-false",
+}
+
+STATE_KIND = {
+    State.UNASSIGNED: "new",
+    State.IN_PROGRESS: "working",
+    State.RETURNED: "working",
+    State.IN_REVIEW: "in-review",
+    State.NOT_CHECKABLE: "nc",
+}
+
+# The legend of the reader: (kind, label, how it looks besides its colour).
+LEGEND = (
+    ("new", "Unassigned", "dotted underline"),
+    ("working", "In progress or returned", "dashed underline"),
+    ("in-review", "Verdict proposed, in review", "solid underline"),
+    ("v-true", "Published: true, mostly true", "double underline, ✓ in the list"),
+    ("v-mixed", "Published: mixed, misleading, unproven", "double underline, ~ in the list"),
+    ("v-false", "Published: false, mostly false", "double underline, ✗ in the list"),
+    ("nc", "Not checkable", "wavy grey underline"),
+)
+
+VERDICT_SYMBOL = {"v-true": "✓", "v-mixed": "~", "v-false": "✗"}
+
+
+def claim_kind(review: Any) -> str:
+    if review is None:
+        return "new"
+    if review.state == State.PUBLISHED:
+        return VERDICT_GROUP.get(review.verdict, "v-mixed")
+    return STATE_KIND.get(review.state, "new")
+
+
+def claim_label(review: Any) -> str:
+    if review is None:
+        return "unassigned"
+    label = State(review.state).label
+    if review.verdict:
+        label += f" · verdict: {Verdict(review.verdict).label}"
+    return label
+
+
+@dataclass(frozen=True)
+class HealthBadge:
+    css: str  # ok | warn | bad | muted
+    label: str
+    detail: str = ""
+
+
+_HEALTH_CSS = {
+    LinkHealth.OK: "ok",
+    LinkHealth.REDIRECTED: "warn",
+    LinkHealth.BLOCKED: "warn",
+    LinkHealth.ERROR: "warn",
+    LinkHealth.BROKEN: "bad",
+    LinkHealth.DEAD: "bad",
+    LinkHealth.SOFT_404: "bad",
+    LinkHealth.UNSAFE: "bad",
+    LinkHealth.UNCHECKED: "muted",
+}
+
+_HEALTH_DETAIL = {
+    LinkHealth.OK: "The page answered normally.",
+    LinkHealth.REDIRECTED: "The page moved permanently.",
+    LinkHealth.BLOCKED: "The site refused the checker (login, rate limit or bot wall); "
+    "not necessarily gone.",
+    LinkHealth.ERROR: "Temporary failure (server error or timeout); it will be retried.",
+    LinkHealth.BROKEN: "Not found (404/410) or the host does not resolve.",
+    LinkHealth.DEAD: "Broken on repeated checks over several days.",
+    LinkHealth.SOFT_404: "Answers 200 but shows an error page or the site's home page.",
+    LinkHealth.UNSAFE: "Refused before fetching: private address, odd scheme or port.",
+    LinkHealth.UNCHECKED: "Not checked yet.",
+}
+
+
+def health_badges(evidence: Any) -> list[HealthBadge]:
+    """Badges for one evidence row (loaded with its link): health, changed, stale."""
+    link = evidence.link
+    health = link.health
+    badges = [
+        HealthBadge(
+            _HEALTH_CSS.get(health, "muted"),
+            LinkHealth(health).label,
+            _HEALTH_DETAIL.get(health, ""),
+        )
+    ]
+    if evidence.changed:
+        badges.append(
+            HealthBadge("bad", "changed", "The page no longer matches what it was when attached.")
+        )
+    stale_by_age = health not in STALE_HEALTHS and not evidence.changed
+    if stale_by_age and evidence_is_stale(evidence):
+        badges.append(
+            HealthBadge("warn", "stale", "No successful check within the freshness window.")
+        )
+    return badges

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from annotations.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("articles/", views.article_list, name="articles"),
+    path("articles/new/", views.article_submit, name="article-submit"),
+    path("articles/<uuid:article_id>/", views.reader, name="article"),
+    path("articles/<uuid:article_id>/claims/", views.claim_create, name="claim-create"),
+    path("claims/<uuid:claim_id>/", views.published_claim, name="published"),
+    path("claims/<uuid:claim_id>/panel/", views.claim_panel, name="claim"),
+    path("claims/<uuid:claim_id>/edit/", views.claim_update, name="claim-update"),
+    path("claims/<uuid:claim_id>/transition/", views.claim_transition, name="claim-transition"),
+    path("claims/<uuid:claim_id>/evidence/", views.evidence_add, name="evidence-add"),
+    path("evidence/<uuid:evidence_id>/remove/", views.evidence_remove, name="evidence-remove"),
+    path("evidence/<uuid:evidence_id>/recheck/", views.evidence_recheck, name="evidence-recheck"),
+    path("stale/", views.stale_sources, name="stale"),
+]

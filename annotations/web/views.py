@@ -1,0 +1,521 @@
+"""The reviewer's desk: server-rendered pages and htmx fragments.
+
+Views parse input, call one selector or service, and render. Every rule (who may act, which
+actions are valid, what is stale) lives in the services, selectors and `reviews.workflow`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from annotations import selectors, services
+from annotations.linkhealth.services import link_request_check
+from annotations.models import AnchorState, Claim
+from annotations.web import forms, present, queries
+from annotations.web.charts import SERIES, health_chart_svg
+from annotations.web.highlight import HighlightSpan, render_highlighted
+from factcheck.errors import DomainError, NotFound, PreconditionFailed
+from factcheck.roles import is_reviewer, user_roles
+from reviews.claimreview import claimreview_jsonld
+from reviews.selectors import published_review_get
+from reviews.services import review_transition
+from reviews.workflow import Action, State, Verdict, available_actions
+
+PAGE_SIZE = 25
+
+View = Callable[..., HttpResponse]
+
+
+def desk_view(view: View) -> View:
+    """Signed in, and holding a role on the desk (reviewer, editor or submitter)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not user_roles(request.user):
+            raise PermissionDenied(
+                "Your account has no role on the desk. Ask an editor to add you to the "
+                "reviewer, editor or submitter group."
+            )
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+# --- Queue and lists --------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view
+def queue(request: HttpRequest) -> HttpResponse:
+    form = forms.QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    buckets = queries.queue_buckets(request.user)
+    tab = request.GET.get("tab") or buckets[0].key
+    if tab not in {b.key for b in buckets}:
+        tab = buckets[0].key
+    claims, counts = queries.queue_claims(
+        user=request.user,
+        bucket=tab,
+        q=filters.get("q", ""),
+        state=filters.get("state", ""),
+        verdict=filters.get("verdict", ""),
+        tag=filters.get("tag", ""),
+    )
+    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "tab": tab,
+        "tabs": [(b, counts.get(b.key, 0)) for b in buckets],
+        "page": page,
+        "rows": [(c, present.claim_kind(c.review)) for c in page.object_list],
+        "filtered": any(filters.values()),
+    }
+    if _is_htmx(request) and request.htmx.target == "queue-results":  # type: ignore[attr-defined]
+        return render(request, "annotations/_queue_results.html", context)
+    return render(request, "annotations/queue.html", context)
+
+
+@require_GET
+@desk_view
+def article_list(request: HttpRequest) -> HttpResponse:
+    form = forms.ArticleFilterForm(request.GET or None)
+    articles = selectors.article_list(user=request.user).order_by("-created_at", "pk")
+    if form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"]
+        articles = articles.filter(title__icontains=q) | articles.filter(publisher__icontains=q)
+    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "annotations/article_list.html", {"form": form, "page": page})
+
+
+_BODY_FIELDS = {"text": "body", "html": "body", "non_field_errors": None}
+
+
+@desk_view
+def article_submit(request: HttpRequest) -> HttpResponse:
+    form = forms.ArticleSubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        body = {data["format"]: data["body"]}
+        try:
+            outcome = services.article_submit(
+                by=request.user,
+                url=data["url"] or None,
+                title=data["title"],
+                byline=data["byline"],
+                publisher=data["publisher"],
+                published_at=data["published_at"],
+                language=data["language"],
+                **body,
+            )
+        except DomainError as exc:
+            field = _BODY_FIELDS.get(exc.field or "", exc.field)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            text = {
+                "created": "Article added.",
+                "unchanged": "This article was already on the desk; its text is unchanged.",
+                "revised": "A new revision was stored; its claims were re-anchored.",
+            }[outcome.status]
+            messages.success(request, text)
+            return redirect("web:article", article_id=outcome.article.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "annotations/article_submit.html", {"form": form}, status=status)
+
+
+# --- Reader -----------------------------------------------------------------------------------
+
+
+def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
+    # One query for all claims: the review and assignee come joined, staleness annotated.
+    claims = list(
+        selectors.claim_list(user=request.user)
+        .filter(article=article)
+        .prefetch_related(None)
+        .order_by("start", "-end", "pk")
+    )
+    placed, orphaned = [], []
+    for claim in claims:
+        claim.kind = present.claim_kind(claim.review)
+        claim.label = present.claim_label(claim.review)
+        (orphaned if claim.anchor_state == AnchorState.ORPHANED else placed).append(claim)
+    spans = [
+        HighlightSpan(
+            claim_id=str(c.pk),
+            start=c.start,
+            end=c.end,
+            kind=c.kind,
+            label=c.label + (" · stale evidence" if c.is_stale else ""),
+            stale=bool(c.is_stale),
+        )
+        for c in placed
+    ]
+    return {
+        "article": article,
+        "text_html": render_highlighted(article.text, spans),
+        "claims": placed,
+        "orphaned": orphaned,
+        "reanchored": [c for c in placed if c.anchor_state == AnchorState.REANCHORED],
+        "legend": present.LEGEND,
+        "symbols": present.VERDICT_SYMBOL,
+        "can_mark": is_reviewer(request.user),
+        "mark_form": forms.ClaimMarkForm(),
+    }
+
+
+@require_GET
+@desk_view
+def reader(request: HttpRequest, article_id: UUID) -> HttpResponse:
+    article = selectors.article_get_for_user(user=request.user, article_id=article_id)
+    context = _reader_context(request, article)
+    selected = request.GET.get("claim")
+    if selected:
+        try:
+            context.update(_panel_context(request, _claim(request, selected)))
+        except Http404:
+            messages.warning(request, "That claim is not in this article any more.")
+    return render(request, "annotations/reader.html", context)
+
+
+@require_POST
+@desk_view
+def claim_create(request: HttpRequest, article_id: UUID) -> HttpResponse:
+    article = selectors.article_get_for_user(user=request.user, article_id=article_id)
+    form = forms.ClaimMarkForm(request.POST)
+    error, status = None, 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = services.claim_create(
+                article=article,
+                by=request.user,
+                utf16_start=data["utf16_start"],
+                utf16_end=data["utf16_end"],
+                exact=data["exact"] or None,
+                claimant=data["claimant"],
+                summary=data["summary"],
+                tags=data["tags"],
+            )
+        except DomainError as exc:
+            error, status = exc.message, exc.status_code
+        else:
+            if not _is_htmx(request):
+                messages.success(request, "Claim marked.")
+                return redirect(_reader_url(article.pk, claim.pk))
+            context = _reader_context(request, article)
+            context.update(_panel_context(request, _claim(request, claim.pk)))
+            context["announce"] = "Claim marked. Its panel is open."
+            response = render(request, "annotations/_reader_body.html", context, status=201)
+            response["HX-Push-Url"] = _reader_url(article.pk, claim.pk)
+            return response
+    else:
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+    if _is_htmx(request):
+        response = render(request, "annotations/_mark_error.html", {"error": error}, status=status)
+        return reswap(retarget(response, "#mark-error"), "innerHTML")
+    messages.error(request, error or "The claim could not be marked.")
+    return redirect("web:article", article_id=article.pk)
+
+
+def _reader_url(article_id: Any, claim_id: Any) -> str:
+    return reverse("web:article", kwargs={"article_id": article_id}) + f"?claim={claim_id}"
+
+
+# --- Claim panel ------------------------------------------------------------------------------
+
+
+def _claim(request: HttpRequest, claim_id: Any) -> Claim:
+    try:
+        return selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
+    except (NotFound, ValueError) as exc:
+        raise Http404("No such claim.") from exc
+
+
+_ACTION_STYLE = {
+    Action.APPROVE: "primary",
+    Action.SUBMIT: "primary",
+    Action.TAKE: "primary",
+    Action.RETURN: "secondary",
+    Action.MARK_NOT_CHECKABLE: "secondary",
+    Action.REOPEN: "secondary",
+    Action.ASSIGN: "secondary",
+}
+
+
+def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
+    review = claim.review
+    actions = available_actions(review=review, user=request.user)
+    evidence = [(ev, present.health_badges(ev)) for ev in claim.evidence.all()]
+    context = {
+        "claim": claim,
+        "review": review,
+        "kind": present.claim_kind(review),
+        "actions": [(a, Action(a).label, _ACTION_STYLE.get(a, "secondary")) for a in actions],
+        "verdicts": Verdict.choices,
+        "reviewers": queries.assignable_reviewers() if Action.ASSIGN in actions else [],
+        "is_correction": review.first_published_at is not None,
+        "evidence": evidence,
+        "timeline": queries.claim_timeline(user=request.user, claim=claim),
+        "can_edit": is_reviewer(request.user),
+        "is_published": review.state == State.PUBLISHED,
+        "evidence_form": forms.EvidenceForm(),
+        "claim_form": forms.ClaimUpdateForm(
+            initial={
+                "expected_version": review.version,
+                "claimant": claim.claimant,
+                "summary": claim.summary,
+                "tags": ", ".join(claim.tags),
+            }
+        ),
+    }
+    context.update(extra)
+    return context
+
+
+def _panel(
+    request: HttpRequest, claim_id: Any, *, status: int = 200, event: bool = False, **extra: Any
+) -> HttpResponse:
+    claim = _claim(request, claim_id)
+    if not _is_htmx(request):
+        for message in (extra.get("panel_error"), extra.get("conflict")):
+            if message:
+                messages.error(request, str(message))
+        if extra.get("flash"):
+            messages.success(request, extra["flash"])
+        return HttpResponseRedirect(_reader_url(claim.article_id, claim.pk))
+    response = render(
+        request,
+        "annotations/_claim_panel.html",
+        _panel_context(request, claim, **extra),
+        status=status,
+    )
+    if event:
+        trigger_client_event(
+            response,
+            "claim-updated",
+            {
+                "id": str(claim.pk),
+                "kind": present.claim_kind(claim.review),
+                "label": present.claim_label(claim.review),
+            },
+        )
+    return response
+
+
+def _conflict(request: HttpRequest, claim: Claim) -> HttpResponse:
+    """A stale version (412): show who changed the claim and the panel as it is now."""
+    who, when = queries.claim_last_changed_by(user=request.user, claim=claim)
+    stamp = timezone.localtime(when).strftime("%H:%M") if when else ""
+    conflict = f"This claim was changed by {who}" + (f" at {stamp}" if stamp else "")
+    return _panel(request, claim.pk, status=412, conflict=conflict, event=True)
+
+
+@require_GET
+@desk_view
+def claim_panel(request: HttpRequest, claim_id: UUID) -> HttpResponse:
+    return _panel(request, claim_id)
+
+
+@require_POST
+@desk_view
+def claim_update(request: HttpRequest, claim_id: UUID) -> HttpResponse:
+    claim = _claim(request, claim_id)
+    form = forms.ClaimUpdateForm(request.POST)
+    if not form.is_valid():
+        return _panel(request, claim_id, status=400, panel_error="Check the claim's fields.")
+    try:
+        services.claim_update(claim=claim, by=request.user, **form.cleaned_data)
+    except PreconditionFailed:
+        return _conflict(request, claim)
+    except DomainError as exc:
+        return _panel(request, claim_id, status=exc.status_code, panel_error=exc.message)
+    return _panel(request, claim_id, flash="Claim details saved.")
+
+
+@require_POST
+@desk_view
+def claim_transition(request: HttpRequest, claim_id: UUID) -> HttpResponse:
+    claim = _claim(request, claim_id)
+    form = forms.TransitionForm(request.POST)
+    if not form.is_valid():
+        return _panel(
+            request, claim_id, status=400, panel_error="That action could not be read; reload."
+        )
+    data = form.cleaned_data
+    action = data["action"]
+    kwargs: dict[str, Any] = {}
+    if action == Action.SUBMIT:
+        kwargs["verdict"] = data["verdict"] or None
+        kwargs["rationale"] = data["rationale"]
+    if action in (Action.RETURN, Action.MARK_NOT_CHECKABLE, Action.REOPEN, Action.APPROVE):
+        kwargs["note"] = data["note"] or None
+    if action == Action.ASSIGN and data["assignee"]:
+        kwargs["assignee"] = get_user_model().objects.filter(pk=data["assignee"]).first()
+    try:
+        review = review_transition(
+            review_id=claim.review.pk,
+            by=request.user,
+            action=action,
+            expected_version=data["expected_version"],
+            **kwargs,
+        )
+    except PreconditionFailed:
+        return _conflict(request, claim)
+    except DomainError as exc:
+        return _panel(
+            request,
+            claim_id,
+            status=exc.status_code,
+            panel_error=exc.message,
+            failed_action=action,
+            posted=data,
+        )
+    done = {
+        Action.TAKE: "You took this claim.",
+        Action.ASSIGN: "Assigned.",
+        Action.SUBMIT: "Verdict submitted for review.",
+        Action.APPROVE: "Approved and published.",
+        Action.RETURN: "Returned to the reviewer.",
+        Action.MARK_NOT_CHECKABLE: "Marked not checkable.",
+        Action.REOPEN: "Reopened.",
+    }.get(action, "Done.")
+    return _panel(request, review.claim_id, flash=done, event=True)
+
+
+@require_POST
+@desk_view
+def evidence_add(request: HttpRequest, claim_id: UUID) -> HttpResponse:
+    claim = _claim(request, claim_id)
+    form = forms.EvidenceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.evidence_attach(claim=claim, by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.message)
+            status = exc.status_code
+        else:
+            return _panel(
+                request, claim_id, flash="Evidence added; its link is being checked.", event=True
+            )
+    else:
+        status = 400
+    return _panel(request, claim_id, status=status, evidence_form=form, evidence_open=True)
+
+
+@require_POST
+@desk_view
+def evidence_remove(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
+    evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
+    try:
+        services.evidence_delete(evidence=evidence, by=request.user)
+    except DomainError as exc:
+        return _panel(request, evidence.claim_id, status=exc.status_code, panel_error=exc.message)
+    return _panel(request, evidence.claim_id, flash="Evidence removed.", event=True)
+
+
+@require_POST
+@desk_view
+def evidence_recheck(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
+    if not is_reviewer(request.user):
+        raise PermissionDenied("Only reviewers and editors may ask for a recheck.")
+    evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
+    link_request_check(link=evidence.link)
+    if not _is_htmx(request):
+        messages.success(request, "A recheck was requested.")
+        return HttpResponseRedirect(_reader_url(evidence.claim.article_id, evidence.claim_id))
+    evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
+    return render(
+        request,
+        "annotations/_evidence_item.html",
+        {
+            "ev": evidence,
+            "badges": present.health_badges(evidence),
+            "can_edit": True,
+            "is_published": evidence.claim.review.state == State.PUBLISHED,
+            "recheck_requested": True,
+        },
+    )
+
+
+# --- Stale sources ----------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view
+def stale_sources(request: HttpRequest) -> HttpResponse:
+    rows = queries.stale_evidence(user=request.user)
+    for ev in rows:
+        ev.badges = present.health_badges(ev)
+    days = queries.link_health_by_day(days=30)
+    return render(
+        request,
+        "annotations/stale.html",
+        {
+            "rows": rows,
+            "limit": queries.STALE_LIMIT,
+            "by_host": queries.stale_by_host(rows),
+            "by_claim": queries.stale_by_published_claim(rows),
+            "chart": health_chart_svg(days),
+            "series": SERIES,
+            "days": days,
+            "stale_after_days": settings.LINK_STALE_AFTER_DAYS,
+        },
+    )
+
+
+# --- Published view (public) ------------------------------------------------------------------
+
+
+@require_GET
+def published_claim(request: HttpRequest, claim_id: UUID) -> HttpResponse:
+    """The public page of a fact check, with its ClaimReview for crawlers. Its address is the
+    ClaimReview `url` (`{FACTCHECK_ORGANIZATION_URL}claims/{id}/`)."""
+    try:
+        review = published_review_get(claim_id=claim_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    claim = review.claim
+    jsonld = claimreview_jsonld(
+        claim=claim,
+        review=review,
+        organization_name=settings.FACTCHECK_ORGANIZATION_NAME,
+        organization_url=settings.FACTCHECK_ORGANIZATION_URL,
+    )
+    return render(
+        request,
+        "annotations/published.html",
+        {
+            "claim": claim,
+            "review": review,
+            "kind": present.claim_kind(review),
+            "jsonld": jsonld,
+            "evidence": list(claim.evidence.select_related("link")),
+            "corrections": list(review.corrections.all()),
+            "organization": settings.FACTCHECK_ORGANIZATION_NAME,
+            "is_desk": bool(user_roles(request.user)),
+        },
+    )

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import pytest
+
+from reviews.models import Correction
+from tests.reviews.helpers import act, current_etag, step
+
+pytestmark = pytest.mark.django_db
+
+
+def history(client, claim):
+    response = client.get(f"/api/v1/claims/{claim.pk}/history/")
+    assert response.status_code == 200, response.data
+    return response.data
+
+
+def test_history_is_one_time_ordered_trail_of_claim_review_and_evidence(
+    client_for, reviewer, editor, claim, no_link_checks
+):
+    rev, ed = client_for(reviewer), client_for(editor)
+    added = rev.post(
+        f"/api/v1/claims/{claim.pk}/evidence/",
+        {"url": "https://example.org/report", "stance": "supports"},
+        format="json",
+    )
+    assert added.status_code == 201
+    assert (
+        rev.patch(
+            f"/api/v1/claims/{claim.pk}/", {"summary": "10,000 troops"}, format="json"
+        ).status_code
+        == 200
+    )
+    step(rev, claim, action="take")
+    step(rev, claim, action="submit", verdict="mostly_true", rationale="UK MoD figures.")
+    step(ed, claim, action="return", note="Which report?")
+    gone = rev.delete(f"/api/v1/evidence/{added.data['id']}/")
+    assert gone.status_code == 204
+
+    trail = history(ed, claim)
+    dates = [entry["date"] for entry in trail]
+    assert dates == sorted(dates)
+    kinds = [(e["type"], e["change"]) for e in trail]
+    assert kinds[0] == ("claim", "created")
+    assert ("evidence", "created") in kinds and ("evidence", "deleted") in kinds
+    assert [e["user"] for e in trail if e["type"] == "evidence"] == ["rita", "rita"]
+
+    summary = next(e for e in trail if e["type"] == "claim" and e["change"] == "changed")
+    assert summary["user"] == "rita"
+    assert {"field": "summary", "old": "", "new": "10,000 troops"} in summary["changes"]
+
+    review_steps = [e for e in trail if e["type"] == "review" and e["change"] == "changed"]
+    states = [next(c for c in e["changes"] if c["field"] == "state")["new"] for e in review_steps]
+    assert states == ["in_progress", "in_review", "returned"]
+    returned = review_steps[-1]
+    assert returned["user"] == "edna"
+    assert returned["reason"] == "return: in_review -> returned (Which report?)"
+    assert {"field": "note", "old": "", "new": "Which report?"} in returned["changes"]
+    took = review_steps[0]
+    assert {"field": "assignee", "old": None, "new": "rita"} in took["changes"]
+
+
+def test_history_reads_a_fixed_number_of_queries(
+    client_for, editor, published, django_assert_max_num_queries
+):
+    client = client_for(editor)
+    client.get(f"/api/v1/claims/{published.pk}/history/")  # token and roles warm
+    with django_assert_max_num_queries(12):
+        trail = client.get(f"/api/v1/claims/{published.pk}/history/").data
+    assert len(trail) >= 5
+
+
+def test_republishing_is_a_public_correction_with_its_reason(
+    client_for, reviewer, editor, editor2, published
+):
+    rev, ed = client_for(reviewer), client_for(editor)
+    reopen = act(ed, published, current_etag(published), action="reopen")
+    assert reopen.status_code == 400 and "note" in reopen.data
+    step(ed, published, action="reopen", note="New MoD estimate.")
+    assert client_for(None).get(f"/api/v1/claims/{published.pk}/claimreview/").status_code == 404
+    step(rev, published, action="submit", verdict="mixed", rationale="Estimates now differ.")
+    no_reason = act(client_for(editor2), published, current_etag(published), action="approve")
+    assert no_reason.status_code == 400 and "note" in no_reason.data
+    step(client_for(editor2), published, action="approve", note="Estimates were revised.")
+
+    correction = Correction.objects.get()
+    assert (correction.previous_verdict, correction.new_verdict) == ("mostly_true", "mixed")
+    log = client_for(None).get("/api/v1/corrections/")
+    assert log.status_code == 200
+    assert log.data["next"] is None
+    (entry,) = log.data["results"]
+    assert entry["claim"] == str(published.pk)
+    assert entry["previous_verdict"] == "mostly_true" and entry["new_verdict"] == "mixed"
+    assert entry["verdict_changed"] is True
+    assert entry["reason"] == "Estimates were revised."
+    assert entry["claim_url"].endswith(f"/claims/{published.pk}/")
+    assert "by" not in entry
+
+    markup = client_for(None).get(f"/api/v1/claims/{published.pk}/claimreview/")
+    assert markup.data["reviewRating"]["alternateName"] == "Mixed"
+    assert markup.data["dateModified"] > markup.data["datePublished"]
+
+
+def test_corrections_log_is_paginated(client_for, editor, editor2, reviewer, published):
+    for i in range(3):
+        step(client_for(editor), published, action="reopen", note=f"round {i}")
+        step(client_for(reviewer), published, action="submit", verdict="true", rationale=f"r{i}")
+        step(client_for(editor2), published, action="approve", note=f"fix {i}")
+    page = client_for(None).get("/api/v1/corrections/?page_size=2")
+    assert [e["reason"] for e in page.data["results"]] == ["fix 2", "fix 1"]
+    rest = client_for(None).get(page.data["next"])
+    assert [e["reason"] for e in rest.data["results"]] == ["fix 0"]
