@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from annotations import anchoring
@@ -284,24 +284,23 @@ def rows_update(model: type[Model], objs: Sequence[Model], fields: Sequence[str]
     quote = connection.ops.quote_name
     pk = meta.pk
     assert pk is not None
-    columns = [pk, *(meta.get_field(name) for name in fields)]
+    columns: list[Field[Any, Any]] = [pk, *(_field(meta, name) for name in fields)]
     rows = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns]  # type: ignore[union-attr]
-        for obj in objs
+        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] for obj in objs
     ]
-    table, pk_column = quote(meta.db_table), quote(pk.column)
+    table, pk_column = quote(meta.db_table), quote(str(pk.column))
     with connection.cursor() as cursor:
         if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(c.column)} = %s" for c in columns[1:])  # type: ignore[union-attr]
+            assignments = ", ".join(f"{quote(str(c.column))} = %s" for c in columns[1:])
             sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
             cursor.executemany(sql, [row[1:] + row[:1] for row in rows])
             return
         # One array parameter per column, unnested into rows, rather than one parameter per
         # column and row: half the time in psycopg and the server. Casts type the arrays.
-        arrays = ", ".join(f"%s::{c.cast_db_type(connection)}[]" for c in columns)  # type: ignore[union-attr]
+        arrays = ", ".join(f"%s::{c.cast_db_type(connection)}[]" for c in columns)
         names = [quote(f"c{i}") for i in range(len(columns))]
         assignments = ", ".join(
-            f"{quote(c.column)} = v.{name}"  # type: ignore[union-attr]
+            f"{quote(str(c.column))} = v.{name}"
             for c, name in zip(columns[1:], names[1:], strict=True)
         )
         sql = (
@@ -326,9 +325,9 @@ def history_record_rows(
     quote = connection.ops.quote_name
     tracked = ", ".join(quote(f.column) for f in history.tracked_fields)
     extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    extra_columns = ", ".join(quote(hmeta.get_field(name).column) for name in extra)  # type: ignore[union-attr]
+    extra_columns = ", ".join(quote(str(_field(hmeta, name).column)) for name in extra)
     values = [
-        hmeta.get_field("history_date").get_db_prep_save(when, connection),  # type: ignore[union-attr]
+        _field(hmeta, "history_date").get_db_prep_save(when, connection),
         reason[:100],
         "~",
         getattr(by, "pk", None),
@@ -341,9 +340,15 @@ def history_record_rows(
             sql = (
                 f"INSERT INTO {quote(hmeta.db_table)} ({tracked}, {extra_columns}) "  # noqa: S608
                 f"SELECT {tracked}, %s, %s, %s, %s FROM {quote(meta.db_table)} "
-                f"WHERE {quote(pk.column)} IN ({', '.join(['%s'] * len(batch))})"
+                f"WHERE {quote(str(pk.column))} IN ({', '.join(['%s'] * len(batch))})"
             )
             cursor.execute(sql, values + batch)
+
+
+def _field(meta: Any, name: str) -> Field[Any, Any]:
+    field = meta.get_field(name)
+    assert isinstance(field, Field), name  # a concrete field, not a reverse relation
+    return field
 
 
 def _spans(claims: list[Claim]) -> list[anchoring.Span]:

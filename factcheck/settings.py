@@ -81,8 +81,38 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'factcheck.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has three processes writing: wait for locks instead of failing,
+    # take the write lock at BEGIN, and let readers work beside the writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (throttling, idempotency keys, per-host probes) -----------------------------------
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+elif env.str("REDIS_URL", default=""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("REDIS_URL"),
+            "KEY_PREFIX": "factcheck",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -189,7 +219,7 @@ if REDIS_URL:
     # Read by Celery where a Redis result backend is used: keep the two in step.
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = dict(CELERY_BROKER_TRANSPORT_OPTIONS)
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = "filesystem://localhost//"
     # kombu's filesystem transport needs its folders to exist before the first message.
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
@@ -250,6 +280,8 @@ LINKCHECK_REDIS_URL = env.str("LINKCHECK_REDIS_URL", default=REDIS_URL)
 LINKCHECK_PER_HOST_LIMIT = env.int("LINKCHECK_PER_HOST_LIMIT", default=2)
 LINKCHECK_GLOBAL_LIMIT = env.int("LINKCHECK_GLOBAL_LIMIT", default=50)
 LINKCHECK_HOST_WAIT_SECONDS = env.float("LINKCHECK_HOST_WAIT_SECONDS", default=2.0)
+# A slot whose holder stopped renewing it (a killed worker) is free again after this long.
+LINKCHECK_HOST_SLOT_TTL_SECONDS = env.float("LINKCHECK_HOST_SLOT_TTL_SECONDS", default=6.0)
 LINKCHECK_DEFER_COUNTDOWN = env.float("LINKCHECK_DEFER_COUNTDOWN", default=5.0)
 LINKCHECK_BREAKER_THRESHOLD = env.int("LINKCHECK_BREAKER_THRESHOLD", default=5)
 LINKCHECK_BREAKER_COOLDOWN_SECONDS = env.float("LINKCHECK_BREAKER_COOLDOWN_SECONDS", default=60.0)

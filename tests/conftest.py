@@ -72,7 +72,9 @@ def article(editor: Any) -> Any:
 
 @pytest.fixture
 def claim(article: Any, reviewer: Any) -> Any:
-    return claim_create(article=article, by=reviewer, exact="North Korea is training 10,000 soldiers")
+    return claim_create(
+        article=article, by=reviewer, exact="North Korea is training 10,000 soldiers"
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,7 +116,13 @@ class LocalSite:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def page(self, path: str, body: str = "<html><body><p>Hello</p></body></html>", status: int = 200, **headers: str) -> str:
+    def page(
+        self,
+        path: str,
+        body: str = "<html><body><p>Hello</p></body></html>",
+        status: int = 200,
+        **headers: str,
+    ) -> str:
         headers.setdefault("Content-Type", "text/html; charset=utf-8")
         self.handler.routes[path] = (status, headers, body.encode())
         return self.url(path)
@@ -141,7 +149,9 @@ def local_site(settings: Any) -> Iterator[LocalSite]:
 class WorkerProcess:
     """A real `celery worker` process, on the test Redis and the test database."""
 
-    def __init__(self, *, extra_env: dict[str, str], concurrency: int = 1, pool: str = "prefork") -> None:
+    def __init__(
+        self, *, extra_env: dict[str, str], concurrency: int = 1, pool: str = "prefork"
+    ) -> None:
         import os
         import subprocess
         import sys
@@ -155,9 +165,7 @@ class WorkerProcess:
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "tests.settings",
-                "DATABASE_URL": (
-                    f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-                ),
+                "DATABASE_URL": (f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"),
                 "REDIS_URL": settings.REDIS_URL,
                 "PYTHONUNBUFFERED": "1",
             }
@@ -169,9 +177,22 @@ class WorkerProcess:
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "factcheck", "worker",
-                "--loglevel", "INFO", "--pool", pool, "--concurrency", str(concurrency),
-                "--without-mingle", "--without-gossip", "--hostname", f"test-{id(self)}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "factcheck",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                pool,
+                "--concurrency",
+                str(concurrency),
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"test-{id(self)}@%h",
             ],
             cwd=root,
             env=env,
@@ -221,7 +242,9 @@ def redis_clean(settings: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def start_worker(transactional_db: Any, redis_clean: None) -> Iterator[Callable[..., WorkerProcess]]:
+def start_worker(
+    transactional_db: Any, redis_clean: None
+) -> Iterator[Callable[..., WorkerProcess]]:
     workers: list[WorkerProcess] = []
 
     def start(**kwargs: Any) -> WorkerProcess:

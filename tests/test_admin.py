@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -21,9 +23,9 @@ MODELS = [
 def seeded(django_capture_on_commit_callbacks):
     from django.core.management import call_command
 
-    call_command("create_demo_users", stdout=open("/dev/null", "w"))
+    call_command("create_demo_users", stdout=io.StringIO())
     with django_capture_on_commit_callbacks(execute=False):
-        call_command("load_seeds", stdout=open("/dev/null", "w"))
+        call_command("load_seeds", stdout=io.StringIO())
 
 
 @pytest.mark.parametrize(("app", "model"), MODELS)
@@ -50,7 +52,9 @@ def test_claim_admin_stale_filter(client, seeded):
     assert "600,000" in response.content.decode()
 
 
-def test_recheck_action_queues_links(client, seeded, django_capture_on_commit_callbacks, monkeypatch):
+def test_recheck_action_queues_links(
+    client, seeded, django_capture_on_commit_callbacks, monkeypatch
+):
     from django.contrib.auth import get_user_model
 
     from annotations.linkhealth import tasks

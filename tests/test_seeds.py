@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -8,10 +10,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_load_seeds_is_idempotent_and_marks_the_real_claims(django_capture_on_commit_callbacks):
-    call_command("create_demo_users", stdout=open("/dev/null", "w"))
+    call_command("create_demo_users", stdout=io.StringIO())
     with django_capture_on_commit_callbacks(execute=False):
-        call_command("load_seeds", stdout=open("/dev/null", "w"))
-        call_command("load_seeds", stdout=open("/dev/null", "w"))
+        call_command("load_seeds", stdout=io.StringIO())
+        call_command("load_seeds", stdout=io.StringIO())
     assert Article.objects.count() == 1
     article = Article.objects.get()
     assert article.publisher == "The Moscow Times"

@@ -129,7 +129,7 @@ class ClaimOutput(serializers.ModelSerializer):
         # Offsets point into the text of the claim's revision: the current one, unless the
         # claim is orphaned. Views pass one map per revision (``offset_maps``); a lone claim
         # builds its own, once per serializer.
-        maps = self.context.setdefault("offset_maps", {})
+        maps = self.context.setdefault("offset_maps", {})  # type: ignore[attr-defined]
         offsets = maps.get(obj.revision_id)
         if offsets is None:
             offsets = maps[obj.revision_id] = OffsetMap(obj.revision.text)

@@ -151,7 +151,7 @@ class ClaimListView(generics.ListAPIView):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims = list(page or [])
-        context = self.get_serializer_context() | {"offset_maps": _offset_maps(claims)}
+        context = {**self.get_serializer_context(), "offset_maps": _offset_maps(claims)}
         data = s.ClaimOutput(claims, many=True, context=context).data
         return self.get_paginated_response(data)
 

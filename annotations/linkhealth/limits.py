@@ -48,6 +48,16 @@ redis.call('PEXPIRE', KEYS[2], ttl * 2)
 return 1
 """
 
+# KEYS: holder sets; ARGV: tokens (same order). Holders still working renew their slots.
+_REFRESH = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, 'XX', now, ARGV[i])
+end
+return 1
+"""
+
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -90,8 +100,9 @@ GLOBAL_KEY = f"{PREFIX}:global"
 class LimitConfig:
     per_host: int = 2
     global_limit: int = 50
-    # A slot held longer than this is taken to belong to a dead worker (longer than any check).
-    token_ttl_seconds: float = 60.0
+    # A slot not renewed for this long belongs to a dead worker and is taken back. Live
+    # holders renew theirs every third of it, so it can be short.
+    token_ttl_seconds: float = 6.0
     # How long one URL waits for a slot before it is deferred (re-queued for later).
     max_wait_seconds: float = 2.0
     breaker_threshold: int = 5
@@ -112,7 +123,26 @@ class RedisHostGate:
         self.config = config
         self._acquire = self.client.register_script(_ACQUIRE)
         self._release = self.client.register_script(_RELEASE)
+        self._refresh = self.client.register_script(_REFRESH)
         self.open_for: dict[str, float] = {}
+        # Hosts that stayed full for a whole wait: the rest of this batch's URLs on them are
+        # deferred at once instead of each waiting in turn.
+        self.saturated: dict[str, float] = {}
+        self._held: dict[str, str] = {}  # token -> host
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.token_ttl_seconds / 3)
+            held = list(self._held.items())
+            if not held:
+                continue
+            keys, args = [], []
+            for token, host in held:
+                keys += [_host_key(host), GLOBAL_KEY]
+                args += [token, token]
+            with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
+                await self._refresh(keys=keys, args=args)
 
     async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
         # Redis restarting (or a failover) must not fail a whole batch: retry for a while.
@@ -128,6 +158,11 @@ class RedisHostGate:
                 delay = min(delay * 2, 2.0)
 
     async def acquire(self, host: str) -> str | None:
+        since = self.saturated.get(host)
+        if since is not None and time.monotonic() - since < self.config.max_wait_seconds * 5:
+            return None
+        if self._refresher is None:
+            self._refresher = asyncio.create_task(self._keep_alive())
         token = secrets.token_hex(8)
         keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host)]
         args = [
@@ -141,21 +176,28 @@ class RedisHostGate:
         while True:
             taken = await self._call(self._acquire, keys, args)
             if taken == 1:
+                self._held[token] = host
                 return token
             if taken < 0:
                 self.open_for[host] = -taken / 1000
                 return None
             if time.monotonic() >= deadline:
+                self.saturated[host] = time.monotonic()
                 return None
             await asyncio.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.05)
 
     async def release(self, host: str, token: str) -> None:
+        self._held.pop(token, None)
         # On a Redis outage the slot expires after token_ttl by itself.
         with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
             await self._release(keys=[_host_key(host), GLOBAL_KEY], args=[token])
 
     async def aclose(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
         await self.client.aclose()
 
 

@@ -58,6 +58,7 @@ STALE_LINK_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD, LinkHealth.SOFT_404)
 HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset", "protocol"})
 # Results are recorded in chunks of this many while the rest of a batch is still fetching.
 RECORD_CHUNK = 50
+FLUSH_SECONDS = 0.5
 
 
 def egress_policy() -> EgressPolicy:
@@ -83,7 +84,7 @@ def limit_config() -> LimitConfig:
     return LimitConfig(
         per_host=settings.LINKCHECK_PER_HOST_LIMIT,
         global_limit=settings.LINKCHECK_GLOBAL_LIMIT,
-        token_ttl_seconds=settings.LINKCHECK_TOTAL_TIMEOUT + 30,
+        token_ttl_seconds=settings.LINKCHECK_HOST_SLOT_TTL_SECONDS,
         max_wait_seconds=settings.LINKCHECK_HOST_WAIT_SECONDS,
         breaker_threshold=settings.LINKCHECK_BREAKER_THRESHOLD,
         breaker_cooldown_seconds=settings.LINKCHECK_BREAKER_COOLDOWN_SECONDS,
@@ -268,7 +269,12 @@ class _ProbeCache:
             self._local.clear()
         self._local[origin] = (time.monotonic() + self.ttl, probe)
         if self.limits is not None:
-            data = {"status": None, "content_type": "", "body": b"", "error_class": "none"}
+            data: dict[str, Any] = {
+                "status": None,
+                "content_type": "",
+                "body": b"",
+                "error_class": "none",
+            }
             if probe is not None:
                 data = {
                     "status": probe.status_code,
@@ -300,7 +306,8 @@ def _stream_fetches(
     shared: bool,
     deadline: float | None,
 ) -> Iterator[tuple[int, FetchResult | None]]:
-    """Run fetch_many in its own thread and event loop; yield (index, result) as they end.
+    """Run fetch_many in its own thread and event loop; yield (index, result) as they end,
+    and (-1, None) when nothing ended for FLUSH_SECONDS.
 
     The caller's thread keeps the database connection (and, in tests, the test transaction)
     and records results while the rest are still being fetched.
@@ -338,7 +345,11 @@ def _stream_fetches(
     thread = threading.Thread(target=target, name="linkcheck-fetch", daemon=True)
     thread.start()
     while True:
-        item = results.get()
+        try:
+            item = results.get(timeout=FLUSH_SECONDS)
+        except queue.Empty:
+            yield -1, None  # a tick: time to record what has come in so far
+            continue
         if item is None:
             break
         if isinstance(item, BaseException):
@@ -429,7 +440,10 @@ def links_check_batch(
     chunk: list[tuple[Link, FetchResult]] = []
     host_outcomes: list[tuple[str, bool]] = []
 
+    last_flush = [time.monotonic()]
+
     def flush() -> None:
+        last_flush[0] = time.monotonic()
         if chunk:
             _check_chunk(chunk, probe_for=probe_for, keys=keys, outcome=outcome)
             if on_progress is not None:
@@ -444,6 +458,9 @@ def links_check_batch(
     for index, result in _stream_fetches(
         urls, conditionals, shared=limits is not None, deadline=deadline
     ):
+        if index < 0:
+            flush()
+            continue
         if index < n_probes:
             origin = probe_origins[index]
             probe = result if result is not None and not result.error_class else None
@@ -462,7 +479,7 @@ def links_check_batch(
                 waiting[origin].append((link, result))
                 continue
             chunk.append((link, result))
-        if len(chunk) >= RECORD_CHUNK:
+        if len(chunk) >= RECORD_CHUNK or time.monotonic() - last_flush[0] > FLUSH_SECONDS:
             flush()
     for pending in waiting.values():  # probe never came back: judge without it
         chunk.extend(pending)
@@ -694,14 +711,14 @@ def _links_bulk_update(links: list[Link]) -> None:
         Link.objects.bulk_update(links, _LINK_FIELDS)
         return
     meta = Link._meta
-    columns = [meta.get_field(name).column for name in _LINK_FIELDS]
+    columns: list[str] = [str(meta.get_field(name).column) for name in _LINK_FIELDS]  # type: ignore[union-attr]
     qn = connection.ops.quote_name
     assignments = ", ".join(f"{qn(col)} = v.{qn(col)}" for col in columns)
     arrays = ", ".join(["%s::bigint[]"] + [f"%s::{_PG_TYPES[n]}[]" for n in _LINK_FIELDS])
     names = ", ".join(["id"] + [qn(col) for col in columns])
     # Identifiers come from the model's own metadata, quoted; every value is a parameter.
     sql = (
-        f"UPDATE {qn(meta.db_table)} AS l SET {assignments} "  # noqa: S608
+        f"UPDATE {qn(str(meta.db_table))} AS l SET {assignments} "  # noqa: S608
         f"FROM unnest({arrays}) AS v({names}) WHERE l.id = v.id"
     )
     params: list[list[Any]] = [[link.pk for link in links]]

@@ -54,7 +54,8 @@ def health_chart_svg(
                 f'fill="{colour}"><title>{escape(day["day"].isoformat())}: {n} {label}'
                 "</title></rect>"
             )
-        if i % 7 == 0 or i == len(days) - 1:
+        last = i == len(days) - 1
+        if i % 7 == 0 or (last and i % 7 >= 4):  # the last day unless a label sits near it
             parts.append(
                 f'<text x="{x + bar_w / 2:.1f}" y="{height - 6}" class="tick" '
                 f'text-anchor="middle">{day["day"].strftime("%d %b")}</text>'

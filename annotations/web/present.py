@@ -41,6 +41,10 @@ LEGEND = (
 VERDICT_SYMBOL = {"v-true": "✓", "v-mixed": "~", "v-false": "✗"}
 
 
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def claim_kind(review: Any) -> str:
     if review is None:
         return "new"

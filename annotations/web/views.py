@@ -38,6 +38,7 @@ from reviews.services import review_transition
 from reviews.workflow import Action, State, Verdict, available_actions
 
 PAGE_SIZE = 25
+ZERO_UUID = "00000000-0000-0000-0000-000000000000"
 
 View = Callable[..., HttpResponse]
 
@@ -150,17 +151,26 @@ def article_submit(request: HttpRequest) -> HttpResponse:
 
 
 def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
-    # One query for all claims: the review and assignee come joined, staleness annotated.
+    # One query for all claims: the review and assignee joined, staleness annotated. The
+    # selector's other joins would carry the article's text once per claim: dropped here.
     claims = list(
         selectors.claim_list(user=request.user)
         .filter(article=article)
+        .select_related(None)
+        .select_related("review", "review__assignee")
         .prefetch_related(None)
         .order_by("start", "-end", "pk")
     )
+    panel_url = reverse("web:claim", kwargs={"claim_id": ZERO_UUID})
     placed, orphaned = [], []
     for claim in claims:
         claim.kind = present.claim_kind(claim.review)
         claim.label = present.claim_label(claim.review)
+        claim.symbol = present.VERDICT_SYMBOL.get(claim.kind, "")
+        # Cut here, not with |truncatechars: that filter costs ~0.2 ms a call.
+        claim.short = present.shorten(claim.exact, 90)
+        claim.long = present.shorten(claim.exact, 160)
+        claim.panel_url = panel_url.replace(ZERO_UUID, str(claim.pk))
         (orphaned if claim.anchor_state == AnchorState.ORPHANED else placed).append(claim)
     spans = [
         HighlightSpan(
@@ -182,6 +192,7 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
         "legend": present.LEGEND,
         "symbols": present.VERDICT_SYMBOL,
         "can_mark": is_reviewer(request.user),
+        "panel_url_template": panel_url,
         "mark_form": forms.ClaimMarkForm(),
     }
 

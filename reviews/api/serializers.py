@@ -83,6 +83,9 @@ class CorrectionOutput(serializers.ModelSerializer):
     claim = serializers.UUIDField(source="review.claim_id", read_only=True)
     claim_url = serializers.SerializerMethodField()
     quote = serializers.CharField(source="review.claim.exact", read_only=True)
+    # Plain strings in the schema: the verdict enum is named once, by ReviewOutput.verdict.
+    previous_verdict = serializers.CharField(read_only=True, help_text="A verdict.")
+    new_verdict = serializers.CharField(read_only=True, help_text="A verdict.")
     verdict_changed = serializers.SerializerMethodField()
 
     class Meta:

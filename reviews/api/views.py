@@ -50,6 +50,14 @@ def parse_if_match(header: str | None) -> int:
     return int(match.group(1))
 
 
+def optional_if_match(header: str | None) -> int | None:
+    """For edits where If-Match is optional (a claim's PATCH, see annotations.services.
+    claim_update): None when absent; a malformed one is still a 412."""
+    if header is None or not header.strip():
+        return None
+    return parse_if_match(header)
+
+
 def _review_response(review: Any, request: Request, **kwargs: Any) -> Response:
     response = Response(ReviewOutput(review, context={"request": request}).data, **kwargs)
     response["ETag"] = review.etag

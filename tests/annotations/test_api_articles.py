@@ -141,7 +141,9 @@ def test_list_filters_and_search(client_for, submitter):
     assert "next" in response.data  # cursor pagination
 
 
-def test_article_list_query_count_does_not_grow(client_for, submitter, django_assert_max_num_queries):
+def test_article_list_query_count_does_not_grow(
+    client_for, submitter, django_assert_max_num_queries
+):
     client = client_for(submitter)
     for i in range(15):
         submit(client, title=f"A{i}", text=f"Text number {i}.")

@@ -75,13 +75,17 @@ def test_submitter_may_not_mark_claims(client_for, submitter, article):
     assert Claim.objects.count() == 0
 
 
-def test_claim_update_and_delete_follow_object_rules(client_for, reviewer, reviewer2, editor, claim):
+def test_claim_update_and_delete_follow_object_rules(
+    client_for, reviewer, reviewer2, editor, claim
+):
     other = client_for(reviewer2).patch(
         f"/api/v1/claims/{claim.pk}/", {"summary": "hijack"}, format="json"
     )
     assert other.status_code == 403
     own = client_for(reviewer).patch(
-        f"/api/v1/claims/{claim.pk}/", {"summary": "Training numbers", "tags": ["Troops"]}, format="json"
+        f"/api/v1/claims/{claim.pk}/",
+        {"summary": "Training numbers", "tags": ["Troops"]},
+        format="json",
     )
     assert own.status_code == 200
     assert own.data["summary"] == "Training numbers"
@@ -110,12 +114,13 @@ def test_claim_list_filters_by_state_and_assignee(client_for, reviewer, editor, 
     assert client.get("/api/v1/claims/?state=bogus").status_code == 400
 
 
-def test_claim_list_query_count_is_constant(client_for, reviewer, article, django_assert_max_num_queries):
-    from annotations.services import evidence_attach
-
+def test_claim_list_query_count_is_constant(
+    client_for, reviewer, article, django_assert_max_num_queries
+):
     import re
 
     from annotations.services import claim_create as create
+    from annotations.services import evidence_attach
 
     for i, word in enumerate(list(re.finditer(r"\S+", article.text))[:12]):
         c = create(article=article, by=reviewer, start=word.start(), end=word.end())

@@ -18,7 +18,10 @@ def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_com
     monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: sent.append(link_id))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = add(
-            client_for(reviewer), claim, url="https://Example.org/report?utm_source=x", stance="supports"
+            client_for(reviewer),
+            claim,
+            url="https://Example.org/report?utm_source=x",
+            stance="supports",
         )
     assert response.status_code == 201, response.data
     assert response.data["link"]["url"] == "https://example.org/report"
@@ -36,7 +39,10 @@ def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_com
         ({"url": "https://example.org/x", "stance": "maybe"}, "stance"),
         ({"url": "https://example.org/x"}, "stance"),
         ({"url": "https://exa mple.org/\r\nx", "stance": "refutes"}, "url"),
-        ({"url": "https://example.org/x", "stance": "context", "archive_url": "gopher://x"}, "archive_url"),
+        (
+            {"url": "https://example.org/x", "stance": "context", "archive_url": "gopher://x"},
+            "archive_url",
+        ),
     ],
 )
 def test_bad_evidence_is_a_400(client_for, reviewer, claim, body, field):
@@ -62,7 +68,9 @@ def test_same_link_twice_on_a_claim_is_a_409(client_for, reviewer, claim):
     assert Evidence.objects.count() == 1
 
 
-def test_only_the_adder_or_an_editor_removes_evidence(client_for, reviewer, reviewer2, editor, claim):
+def test_only_the_adder_or_an_editor_removes_evidence(
+    client_for, reviewer, reviewer2, editor, claim
+):
     created = add(client_for(reviewer), claim, url="https://example.org/x", stance="supports")
     url = f"/api/v1/evidence/{created.data['id']}/"
     assert client_for(reviewer2).delete(url).status_code == 403

@@ -94,7 +94,9 @@ def test_reviewer_marks_and_proposes_editor_approves(
     panel.get_by_role("button", name="Take").click()
     panel.get_by_text("You took this claim.").wait_for()
     panel.locator("summary", has_text="Add evidence").click()
-    panel.get_by_role("textbox", name="URL", exact=True).fill("https://www.gov.uk/government/news/russian-casualties")
+    panel.get_by_role("textbox", name="URL", exact=True).fill(
+        "https://www.gov.uk/government/news/russian-casualties"
+    )
     panel.get_by_label("Stance").select_option("supports")
     panel.get_by_label("Title", exact=True).fill("UK Defence Intelligence update")
     panel.get_by_role("button", name="Add evidence").click()
@@ -171,8 +173,6 @@ def test_keyboard_selection_with_emoji_and_accents(
 
     # A mouse selection after the flag-free family emoji and accented letters.
     drag_select(page, "Paris, naïvement")
-    page.wait_for_timeout(300)
-    print("DBG", page.evaluate("window.factcheckReader.selectionOffsets()"), page.evaluate("document.getSelection().toString()"))
     page.wait_for_function(
         "window.factcheckReader.selectionOffsets()?.exact === 'Paris, naïvement'"
     )
@@ -209,9 +209,36 @@ def test_clicking_a_highlight_opens_its_panel_and_conflicts_show(
     alert.wait_for()
     assert "changed by" in alert.inner_text()
     assert panel.get_by_role("link", name="Reload").count() == 1
-    assert page.locator(f'mark.hl[data-claim="{claim.pk}"]').first.get_attribute(
-        "data-kind"
-    ) == "working"
+    assert (
+        page.locator(f'mark.hl[data-claim="{claim.pk}"]').first.get_attribute("data-kind")
+        == "working"
+    )
+
+
+def make_link_history(article: Article) -> None:
+    """A month of checks of the seed's links, two of them gone bad lately."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotations.models import Link, LinkCheck
+
+    now = timezone.now()
+    links = list(Link.objects.filter(evidence__claim__article=article).distinct().order_by("pk"))
+    for day in range(30, -1, -1):
+        for n, link in enumerate(links):
+            bad = (n == 1 and day < 9) or (n == 2 and day < 4)
+            health = ("dead" if day < 3 else "broken") if bad else ("blocked" if n == 3 else "ok")
+            LinkCheck.objects.create(
+                link=link, checked_at=now - timedelta(days=day, hours=n), health=health
+            )
+    for n, link in enumerate(links):
+        bad = n in (1, 2)
+        Link.objects.filter(pk=link.pk).update(
+            health=("dead" if n == 1 else "broken") if bad else ("blocked" if n == 3 else "ok"),
+            last_checked_at=now,
+            last_ok_at=now - timedelta(days=9 if n == 1 else 4) if bad else now,
+        )
 
 
 def test_pages_pass_axe_and_fit_half_a_laptop_screen(
@@ -221,6 +248,7 @@ def test_pages_pass_axe_and_fit_half_a_laptop_screen(
     page.goto("/accounts/login/")
     assert_accessible(page, "login")
     sign_in(page, "demo-editor")
+    make_link_history(seeded)  # the stale page and chart with something in them
     claim = seeded.claims.get(review__state=State.IN_REVIEW)
     published = seeded.claims.get(review__state=State.PUBLISHED)
     pages = {

@@ -27,7 +27,9 @@ def test_nested_spans_nest_with_depth() -> None:
     text = "more than 600,000 Russian soldiers"
     html = render_highlighted(text, [span("outer", 0, len(text)), span("inner", 10, 17)])
     assert html.count("<mark") == 2
-    assert re.search(r'data-claim="outer"[^>]*data-depth="0".*data-claim="inner"[^>]*data-depth="1"', html)
+    assert re.search(
+        r'data-claim="outer"[^>]*data-depth="0".*data-claim="inner"[^>]*data-depth="1"', html
+    )
     assert text_of(html) == text
 
 

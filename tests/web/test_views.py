@@ -42,7 +42,9 @@ def test_anonymous_is_sent_to_sign_in_and_back(seeded: Article) -> None:
     assert response["Location"].startswith("/accounts/login/?next=/")
     page = client.get("/accounts/login/")
     assert b"Sign in to the desk" in page.content
-    done = client.post("/accounts/login/", {"username": "demo-editor", "password": "factcheck-demo"})
+    done = client.post(
+        "/accounts/login/", {"username": "demo-editor", "password": "factcheck-demo"}
+    )
     assert done.status_code == 302 and done["Location"] == "/"
     queue = client.get("/")
     assert b"demo-editor" in queue.content
@@ -250,8 +252,10 @@ def test_panel_shows_only_the_actions_valid_now(seeded: Article, login: Any) -> 
     panel = hx(login(user("demo-reviewer")), "get", panel_url(unassigned)).content.decode()
     assert set(re.findall(r'data-action="(\w+)"', panel)) == {"take"}
     # Without htmx the panel's address is the reader with the claim open.
-    assert login(user("demo-reviewer")).get(panel_url(unassigned))["Location"].endswith(
-        f"?claim={unassigned.pk}"
+    assert (
+        login(user("demo-reviewer"))
+        .get(panel_url(unassigned))["Location"]
+        .endswith(f"?claim={unassigned.pk}")
     )
 
 
@@ -267,7 +271,11 @@ def test_take_add_evidence_submit_approve(seeded: Article, login: Any) -> None:
         reviewer,
         "post",
         reverse("web:evidence-add", args=[claim.pk]),
-        {"url": "https://www.reuters.com/world/nk-troops/", "stance": "supports", "title": "Reuters"},
+        {
+            "url": "https://www.reuters.com/world/nk-troops/",
+            "stance": "supports",
+            "title": "Reuters",
+        },
     )
     assert response.status_code == 200 and b"Reuters" in response.content
     claim.review.refresh_from_db()
@@ -302,8 +310,12 @@ def test_stale_version_shows_who_changed_it(seeded: Article, login: Any) -> None
     claim = seeded.claims.get(review__state=State.IN_REVIEW)
     stale = claim.review.version
     editor2 = login(user("demo-editor2"))
-    hx(editor2, "post", transition_url(claim), {"action": "return", "expected_version": stale,
-                                                "note": "Which estimate?"})
+    hx(
+        editor2,
+        "post",
+        transition_url(claim),
+        {"action": "return", "expected_version": stale, "note": "Which estimate?"},
+    )
     response = hx(
         login(user("demo-editor")),
         "post",
@@ -344,7 +356,9 @@ def test_evidence_health_badges_and_recheck(seeded: Article, login: Any) -> None
         health="redirected", final_url="https://www.nato.int/new-home/"
     )
     other = claim.evidence.exclude(pk=ev.pk).first()
-    Evidence.objects.filter(pk=other.pk).update(changed=True, archive_url="https://web.archive.org/x")
+    Evidence.objects.filter(pk=other.pk).update(
+        changed=True, archive_url="https://web.archive.org/x"
+    )
     client = login(user("demo-reviewer"))
     body = hx(client, "get", panel_url(claim)).content.decode()
     assert "Moved to" in body and "https://www.nato.int/new-home/" in body
@@ -376,7 +390,9 @@ def test_submit_article_form(seeded: Article, login: Any) -> None:
     assert response.redirect_chain[-1][0] == reverse("web:article", args=[article.pk])
     assert b"Article added." in response.content
     assert "alert" not in article.text and "Hello world" in article.text
-    empty = client.post(reverse("web:article-submit"), {"title": "x", "format": "text", "body": " "})
+    empty = client.post(
+        reverse("web:article-submit"), {"title": "x", "format": "text", "body": " "}
+    )
     assert empty.status_code == 400 and b"field-error" in empty.content
 
 

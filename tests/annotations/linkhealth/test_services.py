@@ -1,0 +1,473 @@
+"""Checking links through the service path (lease -> fetch_many -> classify -> record), in
+process, against real servers on 127.0.0.1; shared limits on the test Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from annotations.linkhealth import services
+from annotations.linkhealth.classify import Classification, Health
+from annotations.linkhealth.fetcher import FetchResult
+from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
+from annotations.models import Link, LinkCheck
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = (
+    "<html><head><title>Budget hearing</title></head><body><article><h1>Budget hearing</h1><p>"
+    + " ".join(f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(200))
+    + "</p></article></body></html>"
+)
+SHELL = (
+    "<html><head><title>Daily News</title></head><body><main><p>"
+    + " ".join(f"shell{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}" for i in range(80))
+    + "</p></main></body></html>"
+)
+
+
+class Site(ThreadingHTTPServer):
+    """Routes by path prefix; counts requests in flight; unknown paths per `unknown`."""
+
+    daemon_threads = True
+
+    def __init__(self, unknown: tuple[int, str] = (404, "<h1>Not found</h1>")) -> None:
+        super().__init__(("127.0.0.1", 0), SiteHandler)
+        self.unknown = unknown
+        self.hits: list[str] = []
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.delay = 0.0
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients hanging up (capped bodies, killed workers) are part of the tests
+
+
+class SiteHandler(BaseHTTPRequestHandler):
+    server: Site
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.do_GET()
+
+    def do_GET(self) -> None:  # noqa: N802
+        srv = self.server
+        with srv.lock:
+            srv.hits.append(self.path)
+            first = self.path not in srv.seen
+            srv.seen.add(self.path)
+            srv.in_flight += 1
+            srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        try:
+            time.sleep(srv.delay)
+            self.route(first)
+        finally:
+            with srv.lock:
+                srv.in_flight -= 1
+
+    def send(self, status: int, body: str = "", **headers: str) -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def route(self, first: bool) -> None:
+        path = self.path
+        if path.startswith("/article"):
+            self.send(200, ARTICLE, ETag='"a1"')
+        elif path.startswith("/flaky"):
+            self.send(503, "busy") if first else self.send(200, ARTICLE)
+        elif path.startswith("/limited"):
+            self.send(429, "slow", Retry_After="1") if first else self.send(200, ARTICLE)
+        elif path.startswith("/gone"):
+            self.send(404, "<h1>gone</h1>")
+        elif path.startswith("/garbage"):
+            self.wfile.write(
+                b"HTTP/1.1 200 OK\r\nX-Bad: \xff\xfe\x00\x01\r\nContent-Length: 2\r\n\r\nok"
+            )
+        elif path.startswith("/huge"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(2 * 1024**3))
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(2 * 1024**3 // 65536):
+                    self.wfile.write(b"<p>" + b"x" * 65533)
+        elif path.startswith("/long/") or path.startswith("/caf"):
+            self.send(200, ARTICLE)
+        else:
+            self.send(*self.server.unknown)
+
+
+@pytest.fixture
+def site(settings: Any) -> Iterator[Site]:
+    srv = Site()
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.LINKCHECK_ALLOWED_PORTS = [srv.port]
+    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = ""
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+def make_links(*urls: str) -> list[Link]:
+    now = timezone.now()
+    return [
+        Link.objects.create(
+            url=u, host=(u.split("/")[2].split(":")[0] if "//" in u else ""), next_check_at=now
+        )
+        for u in urls
+    ]
+
+
+def check(links: list[Link], prefix: str = "t1", **kw: Any) -> services.BatchOutcome:
+    return services.links_check_batch(
+        link_ids=[link.pk for link in links], attempt_prefix=prefix, **kw
+    )
+
+
+def test_batch_checks_many_links_and_records_each_once(site: Site) -> None:
+    links = make_links(*(site.url(f"/article/{i}") for i in range(12)), site.url("/gone/1"))
+    outcome = check(links)
+    assert len(outcome.recorded) == 13 and not outcome.deferred
+    healths = dict(Link.objects.values_list("url", "health"))
+    assert healths[site.url("/gone/1")] == "broken"
+    assert all(healths[site.url(f"/article/{i}")] == "ok" for i in range(12))
+    assert all(link.fingerprint for link in Link.objects.filter(health="ok"))
+    # Redelivered: the same attempt records nothing twice.
+    again = check(links)
+    assert set(again.skipped.values()) == {"already-recorded"}
+    assert LinkCheck.objects.count() == 13
+    assert not Link.objects.exclude(checking_until=None).exists()
+
+
+def test_transient_503_and_one_429_are_never_broken(site: Site) -> None:
+    flaky, limited = make_links(site.url("/flaky/1"), site.url("/limited/1"))
+    check([flaky, limited])
+    flaky.refresh_from_db()
+    limited.refresh_from_db()
+    assert (flaky.health, limited.health) == ("error", "blocked")
+    # Honour Retry-After, and retry errors soon rather than in a week.
+    assert limited.next_check_at > timezone.now()
+    assert flaky.next_check_at < timezone.now() + timedelta(hours=1)
+    check([flaky, limited], prefix="t2")
+    assert set(Link.objects.values_list("health", flat=True)) == {"ok"}
+
+
+def test_soft_404_probe_is_fetched_once_per_host_and_cached(settings: Any) -> None:
+    srv = Site(unknown=(200, SHELL))  # a site that answers every path with its front page
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.LINKCHECK_ALLOWED_PORTS = [srv.port]
+    try:
+        links = make_links(
+            srv.url("/article/1"), srv.url("/story/gone-1"), srv.url("/story/gone-2")
+        )
+        check(links)
+        healths = dict(Link.objects.values_list("url", "health"))
+        assert healths[srv.url("/article/1")] == "ok"
+        assert healths[srv.url("/story/gone-1")] == "soft_404"
+        assert healths[srv.url("/story/gone-2")] == "soft_404"
+        probes = [h for h in srv.hits if "factcheck-probe" in h]
+        assert len(probes) == 1
+        # Another batch (another process even: the probe is in Redis) does not probe again.
+        services._ProbeCache._local.clear()
+        check(links, prefix="t2")
+        assert len([h for h in srv.hits if "factcheck-probe" in h]) == 1
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_not_modified_keeps_the_fingerprint_and_validators(site: Site) -> None:
+    (link,) = make_links(site.url("/article/1"))
+    check([link])
+    link.refresh_from_db()
+    assert link.etag == '"a1"' and link.fingerprint
+    before = link.fingerprint
+    result = FetchResult(url=link.url, final_url=link.url, status_code=304, method="GET")
+    check_row = services.link_check_record(
+        link_id=link.pk,
+        result=result,
+        verdict=Classification(Health.OK, reason="not modified"),
+        attempt_key="t304",
+    )
+    link.refresh_from_db()
+    assert check_row is not None and check_row.fingerprint == before
+    assert (link.health, link.fingerprint, link.etag) == ("ok", before, '"a1"')
+
+
+def test_changed_page_marks_evidence_changed(site: Site, reviewer: Any, monkeypatch: Any) -> None:
+    from annotations.linkhealth import tasks
+    from annotations.services import evidence_attach
+    from tests.factories import article_create, claim_create
+
+    monkeypatch.setattr(tasks.check_link, "delay", lambda *a: None)
+    article = article_create(by=reviewer, text="Officials said 600,000 soldiers were wounded.")
+    claim = claim_create(article=article, by=reviewer, exact="600,000 soldiers")
+    evidence = evidence_attach(
+        claim=claim, by=reviewer, url=site.url("/article/1"), stance="supports"
+    )
+    check([evidence.link])
+    evidence.refresh_from_db()
+    assert evidence.fingerprint_at_attach and not evidence.changed
+    result = FetchResult(
+        url=evidence.link.url, final_url=evidence.link.url, status_code=200, method="GET",
+        headers={"content-type": "text/html"}, body=SHELL.encode(),
+    )  # fmt: skip
+    services.link_check_record(
+        link_id=evidence.link_id, result=result, verdict=Classification(Health.OK), attempt_key="t2"
+    )
+    evidence.refresh_from_db()
+    assert evidence.changed
+
+
+def test_bad_input_each_gets_a_health_and_a_message(site: Site, settings: Any) -> None:
+    settings.LINKCHECK_TOTAL_TIMEOUT = 2.0
+    settings.LINKCHECK_READ_TIMEOUT = 1.0
+    settings.LINKCHECK_MAX_BODY_BYTES = 64 * 1024
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # accepts connections (the kernel does) and never answers
+    silent_port = silent.getsockname()[1]
+    settings.LINKCHECK_ALLOWED_PORTS = [site.port, silent_port]
+    long_url = site.url("/long/" + "a" * 2100)
+    urls = [
+        long_url,
+        site.url("/café/ünïcode path"),
+        site.url("/caf%C3%A9"),
+        "http://xn--bcher-kva.example/",
+        "http://bücher.example/",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,hi",
+        "ftp://127.0.0.1/pub",
+        f"http://user:secret@127.0.0.1:{site.port}/article/1",
+        site.url("/garbage"),
+        site.url("/huge"),
+        f"http://127.0.0.1:{silent_port}/never",
+        "http://[::1/",
+        "",
+    ]
+    links = make_links(*urls)
+    started = time.monotonic()
+    outcome = check(links)
+    silent.close()
+    assert time.monotonic() - started < 20
+    assert len(outcome.recorded) == len(urls)
+    rows = {link.url: link for link in Link.objects.all()}
+    for url in urls:
+        link = rows[url]
+        assert link.health != "unchecked", url
+        assert link.health == "ok" or link.last_error, url
+    assert rows[long_url].health == "ok"
+    assert any(len(hit) > 2100 for hit in site.hits)  # the full URL went out, not a prefix
+    for url in (
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,hi",
+        "ftp://127.0.0.1/pub",
+    ):
+        assert rows[url].health == "unsafe", url
+    assert rows[f"http://user:secret@127.0.0.1:{site.port}/article/1"].health == "unsafe"
+    assert rows["http://bücher.example/"].health in ("unsafe", "broken")
+    assert rows[site.url("/huge")].health == "ok"
+    assert rows[f"http://127.0.0.1:{silent_port}/never"].health == "error"
+    assert "timed out" in rows[f"http://127.0.0.1:{silent_port}/never"].last_error
+
+
+def test_shared_gate_holds_the_per_host_limit_and_defers_when_full(settings: Any) -> None:
+    config = LimitConfig(per_host=2, global_limit=10, token_ttl_seconds=1.0, max_wait_seconds=0.05)
+
+    async def main() -> None:
+        gate = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)
+        other = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # "another machine"
+        try:
+            a = await gate.acquire("h.test")
+            b = await other.acquire("h.test")
+            assert a and b
+            assert await gate.acquire("h.test") is None  # full: deferred, not waited on
+            assert await gate.acquire("other.test")  # other hosts are not held up
+            await gate.release("h.test", a)
+            assert await other.acquire("h.test")
+            gate.saturated.clear()
+            other._held.clear()  # "other" dies holding two slots: it stops renewing them
+            await asyncio.sleep(1.2)  # past the TTL: its slots are taken back
+            assert await gate.acquire("h.test") and await gate.acquire("h.test")
+            await asyncio.sleep(1.2)  # a live holder renews its slots past the TTL
+            assert await gate.acquire("h.test") is None
+        finally:
+            await gate.aclose()
+            await other.aclose()
+
+    asyncio.run(main())
+
+
+def test_breaker_opens_after_repeated_failures_and_backs_links_off(
+    site: Site, settings: Any
+) -> None:
+    settings.LINKCHECK_BREAKER_THRESHOLD = 3
+    limits = services.shared_limits()
+    assert isinstance(limits, SharedLimits)
+    for _ in range(3):
+        limits.record_host_outcome("127.0.0.1", failed=True)
+    (link,) = make_links(site.url("/article/1"))
+    outcome = check([link])
+    assert outcome.backed_off == [link.pk]
+    assert not site.hits  # the host was left alone
+    link.refresh_from_db()
+    assert link.next_check_at > timezone.now() + timedelta(seconds=50)
+    assert link.checking_until is None and not LinkCheck.objects.exists()
+    limits.record_host_outcome("127.0.0.1", failed=False)
+    assert check([link], prefix="t2").recorded == {link.pk: "ok"}
+
+
+def test_task_delivered_too_often_gives_up_with_an_error_check(site: Site, settings: Any) -> None:
+    from annotations.linkhealth import tasks
+
+    settings.LINKCHECK_MAX_DELIVERIES = 2
+    (link,) = make_links(site.url("/article/1"))
+    limits = services.shared_limits()
+    assert limits is not None
+    # Two deliveries that died with their worker (counted, nothing recorded).
+    limits.delivery_count("poison:0")
+    limits.delivery_count("poison:0")
+    result = tasks.check_links_batch.apply(args=([link.pk],), task_id="poison").get()
+    assert result == {"gave_up": 1}
+    check_row = LinkCheck.objects.get()
+    assert check_row.health == "error" and "gave up after 2 deliveries" in check_row.error_message
+    assert not site.hits
+
+
+def test_archive_lookup_through_the_safe_fetcher(
+    site: Site, settings: Any, reviewer: Any, monkeypatch: Any
+) -> None:
+    from annotations.linkhealth import tasks
+    from annotations.services import evidence_attach
+    from tests.factories import article_create, claim_create
+
+    answers: list[str] = []
+
+    class Wayback(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            answers.append(self.path)
+            body = json.dumps(
+                {"archived_snapshots": {"closest": {"available": True, "status": "200",
+                 "url": "http://web.archive.org/web/20240101000000/https://example.org/x",
+                 "timestamp": "20240101000000"}}}
+            ).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    fake = ThreadingHTTPServer(("127.0.0.1", 0), Wayback)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    settings.LINKCHECK_ALLOWED_PORTS = [site.port, fake.server_address[1]]
+    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = (
+        f"http://127.0.0.1:{fake.server_address[1]}/wayback/available"
+    )
+    monkeypatch.setattr(tasks.check_link, "delay", lambda *a: None)
+    article = article_create(by=reviewer, text="Officials said 600,000 soldiers were wounded.")
+    claim = claim_create(article=article, by=reviewer, exact="600,000 soldiers")
+    evidence = evidence_attach(
+        claim=claim, by=reviewer, url="https://example.org/x", stance="supports"
+    )
+    try:
+        outcome = services.evidence_find_archive(evidence_id=evidence.pk)
+    finally:
+        fake.shutdown()
+        fake.server_close()
+    evidence.refresh_from_db()
+    assert (
+        evidence.archive_url == "https://web.archive.org/web/20240101000000/https://example.org/x"
+    )
+    assert outcome == evidence.archive_url and evidence.archive_checked_at
+    from urllib.parse import parse_qs, urlsplit
+
+    asked = parse_qs(urlsplit(answers[0]).query)
+    assert asked["url"] == ["https://example.org/x"]
+    assert asked["timestamp"][0] == evidence.created_at.strftime("%Y%m%d%H%M%S")
+    assert services.evidence_find_archive(evidence_id=evidence.pk) == "already-archived"
+
+
+def test_archive_answers_without_a_snapshot() -> None:
+    assert services.parse_archive_availability(b'{"archived_snapshots": {}}') == ""
+    assert services.parse_archive_availability(b"not json") == ""
+    assert (
+        services.parse_archive_availability(
+            b'{"archived_snapshots": {"closest": {"available": true, "url": "javascript:x"}}}'
+        )
+        == ""
+    )
+
+
+def test_check_links_command_checks_some_links(site: Site, capsys: Any) -> None:
+    make_links(site.url("/article/1"), site.url("/gone/1"), "ftp://files.test/x")
+    call_command("check_links", "--host", "127.0.0.1", "--no-progress")
+    out = capsys.readouterr().out
+    assert "checked 2 links" in out and "broken=1" in out and "ok=1" in out
+    assert Link.objects.get(url="ftp://files.test/x").health == "unchecked"
+    call_command("check_links", "--health", "unchecked", "--limit", "5", "--no-progress")
+    assert Link.objects.get(url="ftp://files.test/x").health == "unsafe"
+
+
+def test_links_list_loads_a_bounded_number_of_checks(
+    client_for: Any, reviewer: Any, django_assert_max_num_queries: Any, settings: Any
+) -> None:
+    links = make_links(*(f"https://example.org/{i}" for i in range(4)))
+    now = timezone.now()
+    LinkCheck.objects.bulk_create(
+        [
+            LinkCheck(link=link, checked_at=now - timedelta(hours=h), health="ok")
+            for link in links
+            for h in range(30)
+        ]
+    )
+    client = client_for(reviewer)
+    client.get("/api/v1/links/")  # warm-up (token, content types)
+    with django_assert_max_num_queries(6) as queries:
+        response = client.get("/api/v1/links/")
+    assert response.status_code == 200
+    items = response.data["results"]
+    assert len(items) == 4
+    assert all(
+        len(item["recent_checks"]) == settings.LINKCHECK_RECENT_CHECKS_SHOWN for item in items
+    )
+    prefetch = [q["sql"] for q in queries.captured_queries if "annotations_linkcheck" in q["sql"]]
+    assert len(prefetch) == 1 and "ROW_NUMBER" in prefetch[0].upper()
