@@ -89,6 +89,12 @@ def article_submit(
         existing = Article.objects.select_for_update().filter(url=canonical).first()
         if existing is not None:
             return _article_resubmit(article=existing, by=by, text=prepared, metadata=metadata)
+    else:
+        # Without a URL the text is the article's identity: the same text again is the same
+        # article (a retried submit, a second scraper). The lock serializes two at once.
+        same_text = _article_with_text(prepared)
+        if same_text is not None:
+            return SubmitOutcome(article=same_text, status="unchanged")
     article = Article.objects.create(
         url=canonical,
         text=prepared,
@@ -101,6 +107,17 @@ def article_submit(
         article=article, number=1, text=prepared, content_hash=article.content_hash, created_by=by
     )
     return SubmitOutcome(article=article, status="created")
+
+
+def _article_with_text(text: str) -> Article | None:
+    """The oldest article whose current text is `text`. Call inside a transaction: on
+    PostgreSQL it holds a lock on the text's hash until commit."""
+    content_hash = _content_hash(text)
+    connection = connections[router.db_for_write(Article)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(content_hash[:15], 16)])
+    return Article.objects.filter(content_hash=content_hash).order_by("created_at", "pk").first()
 
 
 def _article_resubmit(
@@ -365,8 +382,10 @@ def _quote_changed_reason(number: int, old: str, new: str) -> str:
     return f"revision {number} changed the quoted words: “{short(old)}” → “{short(new)}”"
 
 
-def _may_edit_claim(user: Any, claim: Claim) -> bool:
-    """Editors edit every claim. A reviewer works on the claims assigned to them; a claim
+def claim_may_edit(user: Any, claim: Claim) -> bool:
+    """Whether this user may edit the claim, its evidence or delete it (UI buttons use it).
+
+    Editors edit every claim. A reviewer works on the claims assigned to them; a claim
     nobody has taken yet stays editable by the reviewer who marked it.
 
     The assignee is read from the database, not from a `claim.review` loaded earlier: an
@@ -499,7 +518,7 @@ def claim_update(
     from reviews.services import review_claim_changed
     from reviews.workflow import State
 
-    if not _may_edit_claim(by, claim):
+    if not claim_may_edit(by, claim):
         raise Forbidden(
             "Only the claim's assignee, its author while unassigned, or an editor may edit it."
         )
@@ -533,7 +552,7 @@ def claim_delete(*, claim: Claim, by: Any) -> None:
     from reviews.services import review_claim_changed
     from reviews.workflow import State
 
-    if not _may_edit_claim(by, claim):
+    if not claim_may_edit(by, claim):
         raise Forbidden(
             "Only the claim's assignee, its author while unassigned, or an editor may delete it."
         )
@@ -595,7 +614,7 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
     from reviews.workflow import State
 
     if not (
-        is_editor(by) or (evidence.added_by_id == by.pk and _may_edit_claim(by, evidence.claim))
+        is_editor(by) or (evidence.added_by_id == by.pk and claim_may_edit(by, evidence.claim))
     ):
         raise Forbidden(
             "Only an editor, or the person who added this evidence while they work on the "
@@ -614,7 +633,7 @@ def _evidence_may_change(*, claim: Claim, by: Any) -> None:
     evidence or is refused as stale."""
     from reviews.services import review_claim_changed
 
-    if not _may_edit_claim(by, claim):
+    if not claim_may_edit(by, claim):
         raise Forbidden(
             "Only the claim's assignee, its author while unassigned, or an editor may add evidence."
         )

@@ -6,4 +6,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["annotations.linkhealth", "reviews"])
+app.autodiscover_tasks(["annotations.linkhealth", "reviews", "reviews.webhooks", "factcheck"])

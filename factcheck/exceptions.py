@@ -40,4 +40,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             },
             status=status.HTTP_409_CONFLICT,
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        # One error shape (factcheck.schema): `detail` comes with a machine-readable `code`.
+        codes = exc.get_codes() if hasattr(exc, "get_codes") else None
+        response.data.setdefault("code", codes if isinstance(codes, str) else "error")
+    return response

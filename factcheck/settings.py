@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
+    "factcheck",
     "annotations",
     "reviews",
 ]
@@ -47,10 +48,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag from the rendered body on GET/HEAD, 304 on If-None-Match (a response that sets its
+    # own ETag, like a review's version, keeps it).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idempotency-Key on API POSTs: retries replay the first answer (factcheck.idempotency).
+    "factcheck.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -159,6 +165,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck@localhost"
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Role-scoped client tokens (fct_...), then DRF's plain user tokens.
+        "factcheck.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -170,7 +178,15 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "factcheck.schema.AutoSchema",
+    # Per token (or user, or address for anonymous reads), counted in the default cache:
+    # Redis when REDIS_URL is set, so every web process shares the count. 429 + Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": ["factcheck.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="300/min"),
+        "token": env.str("API_THROTTLE_TOKEN", default="1200/min"),
+        "bulk": env.str("API_THROTTLE_BULK", default="120/min"),
+    },
     "EXCEPTION_HANDLER": "factcheck.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -188,10 +204,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Error bodies, 304/429 answers, Idempotency-Key and the auth schemes on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "factcheck.schema.postprocess",
+    ],
 }
 # Requests bigger than this are refused before parsing (413-like 400 from Django).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 ARTICLE_MAX_TEXT_CHARS = env.int("ARTICLE_MAX_TEXT_CHARS", default=1_000_000)
+# Articles one POST /api/v1/articles/bulk/ may carry.
+API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=500)
+# How long an Idempotency-Key is remembered, and how long a first request may run before a
+# retry with the same key may take over (it died without answering).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=300)
+# Webhook deliveries: per-attempt timeout, attempts before giving up (backoff with jitter,
+# capped at CELERY_MAX_COUNTDOWN), the User-Agent they carry.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=10.0)
+WEBHOOK_USER_AGENT = env.str("WEBHOOK_USER_AGENT", default="factcheck-webhooks/1.0")
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -249,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
     "enqueue-due-links": {
         "task": "annotations.linkhealth.tasks.enqueue_due_links",
         "schedule": env.float("LINKCHECK_BEAT_SECONDS", default=60.0),
+    },
+    "purge-idempotency-keys": {
+        "task": "factcheck.tasks.purge_idempotency_keys",
+        "schedule": 3600.0,
     },
 }
 

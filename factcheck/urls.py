@@ -3,9 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from factcheck import tokens_api
+
 api_v1 = [
     path("", include("annotations.api.urls")),
     path("", include("reviews.api.urls")),
+    path("tokens/", tokens_api.TokenListView.as_view(), name="token-list"),
+    path("tokens/<int:pk>/", tokens_api.TokenDetailView.as_view(), name="token-detail"),
 ]
 
 urlpatterns = [

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -90,3 +92,81 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.previous_verdict} -> {self.new_verdict}"
+
+
+class WebhookEvent(models.TextChoices):
+    CLAIM_PUBLISHED = "claim.published", "a claim's verdict was published"
+    CLAIM_CORRECTED = "claim.corrected", "a published verdict was corrected"
+    EVIDENCE_STALE = "evidence.stale", "evidence went stale (its link died)"
+
+
+class WebhookSubscription(models.Model):
+    """A client's URL and the events it wants (reviews.webhooks). Owner-scoped."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(max_length=2048)
+    events = models.JSONField(default=list)
+    # Signs every delivery (HMAC-SHA256); shown to the owner once, at creation.
+    secret = models.CharField(max_length=100)
+    description = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} -> {self.url}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    SUCCEEDED = "succeeded", "succeeded"
+    FAILED = "failed", "failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription, and how its delivery went (attempts, last error)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=40)
+    # The same for every subscription that gets this event: receivers deduplicate on it.
+    event_id = models.UUIDField(default=uuid.uuid4)
+    # The exact bytes POSTed on every attempt (the signature covers them).
+    body = models.TextField()
+    # One delivery per subscription and key (e.g. one per stale episode of an evidence).
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    # Lease: while in the future, one worker is attempting this delivery.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("subscription", "dedupe_key"),
+                condition=~Q(dedupe_key=""),
+                name="webhook_delivery_dedupe",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.subscription_id}: {self.status}"

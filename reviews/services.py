@@ -16,6 +16,8 @@ from django.utils import timezone
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
+from reviews.webhooks.events import events_emit
+from reviews.tasks import notify_rereview
 from reviews.workflow import Action, State, Verdict, available_actions, transition_for
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,9 @@ def review_transition(
     # Token-authenticated API requests are invisible to the history middleware.
     review._history_user = by  # type: ignore[attr-defined]
     review.save()
+    if action == Action.APPROVE:  # a correction keeps its first publication date
+        corrected = review.first_published_at != review.published_at
+        events_emit(event="claim.corrected" if corrected else "claim.published", subject=review)
     return review
 
 
@@ -235,7 +240,7 @@ def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
     review._change_reason = f"needs re-review: {reason}"[:100]  # type: ignore[attr-defined]
     review.save()
     review_id = review.pk
-    transaction.on_commit(lambda: _notify_rereview(review_id=review_id))
+    transaction.on_commit(lambda: notify_rereview.delay(review_id))
 
 
 def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> int:
@@ -266,11 +271,12 @@ def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> 
     )
     for review in reviews:
         if review.state == State.PUBLISHED:
-            transaction.on_commit(partial(_notify_rereview, review_id=review.pk))
+            transaction.on_commit(partial(notify_rereview.delay, review.pk))
     return len(reviews)
 
 
-def _notify_rereview(*, review_id: int) -> None:
+def rereview_notify(*, review_id: int) -> None:
+    """Email the assignee and the editors that a published verdict needs another look."""
     review = Review.objects.select_related("claim", "assignee").filter(pk=review_id).first()
     if review is None:
         return

@@ -256,3 +256,15 @@ def start_worker(
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def celery_eager() -> Iterator[None]:
+    """Run tasks in-process, for tests about what a task does rather than how it is queued."""
+    from factcheck.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.anchoring import OffsetMap
 from annotations.models import Article, Claim, Evidence, Link, LinkCheck, Stance
 from annotations.querysets import evidence_is_stale
 from factcheck.serializers import StrictInput
+from factcheck.sparse import SparseFieldsMixin
 
 MAX_INPUT_CHARS = 2_000_000  # the service applies the real text limit after normalizing
 
@@ -84,7 +86,7 @@ class ReviewSummaryOutput(serializers.Serializer):
     version = serializers.IntegerField()
 
 
-class ClaimOutput(serializers.ModelSerializer):
+class ClaimOutput(SparseFieldsMixin, serializers.ModelSerializer):
     article = serializers.UUIDField(source="article_id", read_only=True)
     revision = serializers.IntegerField(source="revision.number", read_only=True)
     utf16_start = serializers.SerializerMethodField(
@@ -145,9 +147,28 @@ class ClaimOutput(serializers.ModelSerializer):
         return bool(getattr(obj, "is_stale", False))
 
 
-class ArticleListOutput(serializers.ModelSerializer):
+class ArticleList(serializers.ListSerializer):
+    """Loads the claims of the whole page when the client asked for ?expand=claims."""
+
+    def to_representation(self, data: Any) -> Any:
+        if "claims" in self.child.fields:  # type: ignore[union-attr]
+            from annotations.api.expand import claims_for_page
+
+            articles = list(data.all() if hasattr(data, "all") else data)
+            request = self.context["request"]
+            claims_for_page(user=request.user, articles=articles, context=self.context)
+            data = articles
+        return super().to_representation(data)
+
+
+class ArticleListOutput(SparseFieldsMixin, serializers.ModelSerializer):
     created_by = UserField()
     claim_count = serializers.IntegerField(read_only=True, default=0)
+    expandable = {
+        "claims": lambda: serializers.SerializerMethodField(
+            help_text="The article's claims, with ?expand=claims."
+        )
+    }
 
     class Meta:
         model = Article
@@ -166,10 +187,17 @@ class ArticleListOutput(serializers.ModelSerializer):
             "updated_at",
         )
         read_only_fields = fields
+        list_serializer_class = ArticleList
+
+    @extend_schema_field(ClaimOutput(many=True))
+    def get_claims(self, obj: Article) -> list[dict[str, Any]]:
+        claims = self.context.get("claims_by_article", {}).get(obj.pk, [])
+        return ClaimOutput(claims, many=True, context=self.context).data  # type: ignore[return-value]
 
 
 class ArticleOutput(ArticleListOutput):
     claims = serializers.SerializerMethodField()
+    expandable = {}
 
     class Meta(ArticleListOutput.Meta):
         fields = (*ArticleListOutput.Meta.fields, "text", "claims")
@@ -245,7 +273,7 @@ class LinkCheckOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LinkOutput(serializers.ModelSerializer):
+class LinkOutput(SparseFieldsMixin, serializers.ModelSerializer):
     evidence_count = serializers.IntegerField(read_only=True, default=0)
     recent_checks = serializers.SerializerMethodField()
 

@@ -54,8 +54,10 @@ logger = logging.getLogger(__name__)
 BROKEN_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD)
 OK_HEALTHS = (LinkHealth.OK, LinkHealth.REDIRECTED)
 STALE_LINK_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD, LinkHealth.SOFT_404)
-# Failures that say something about the host rather than one page: they feed the breaker.
-HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset", "protocol"})
+# Failures that say the host itself is unreachable, not that one page is unwell: they feed the
+# breaker. HTTP answers (503, 429) do not: the host is up and talking, each link backs off on
+# its own (error backoff, Retry-After), and one flaky section must not silence a whole site.
+HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset"})
 # Results are recorded in chunks of this many while the rest of a batch is still fetching.
 RECORD_CHUNK = 50
 FLUSH_SECONDS = 0.5
@@ -239,8 +241,7 @@ def _needs_probe(result: FetchResult) -> bool:
 
 
 def _host_failed(result: FetchResult) -> bool:
-    status = result.status_code or 0
-    return result.error_class in HOST_FAILURE_ERRORS or status >= 500 or status == 429
+    return result.error_class in HOST_FAILURE_ERRORS
 
 
 class _ProbeCache:
@@ -735,6 +736,7 @@ def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[
     Rows are locked in id order, so two recorders never deadlock.
     """
     from reviews.services import review_flag_rereview
+    from reviews.webhooks.events import events_emit
 
     now = now or timezone.now()
     ids = sorted({e.link_id for e in entries})
@@ -823,6 +825,7 @@ def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[
                 review_flag_rereview(claim_id=claim_id, reason=f"evidence link is {stale[link_id]}")
             if not archive_url and archive_checked_at is None:
                 evidence_request_archive(evidence_id=evidence_id)
+        events_emit(event="evidence.stale", subject=stale)  # webhooks, once per stale episode
     return checks
 
 

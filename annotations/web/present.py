@@ -41,6 +41,20 @@ LEGEND = (
 VERDICT_SYMBOL = {"v-true": "✓", "v-mixed": "~", "v-false": "✗"}
 
 
+@dataclass
+class Shown:
+    """A model row plus what the page shows about it; reads through to the row."""
+
+    obj: Any
+    extra: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        extra = self.__dict__.get("extra", {})
+        if name in extra:
+            return extra[name]
+        return getattr(self.__dict__["obj"], name)
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

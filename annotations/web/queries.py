@@ -233,7 +233,7 @@ def stale_evidence(*, user: Any, limit: int = STALE_LIMIT) -> list[Evidence]:
     return list(rows[:limit])
 
 
-def stale_by_host(rows: list[Evidence]) -> list[StaleGroup]:
+def stale_by_host(rows: list[Any]) -> list[StaleGroup]:
     groups: OrderedDict[str, StaleGroup] = OrderedDict()
     for ev in rows:  # already oldest first, so groups come out oldest first too
         host = ev.link.host or "(no host)"
@@ -241,7 +241,7 @@ def stale_by_host(rows: list[Evidence]) -> list[StaleGroup]:
     return list(groups.values())
 
 
-def stale_by_published_claim(rows: list[Evidence]) -> list[StaleGroup]:
+def stale_by_published_claim(rows: list[Any]) -> list[StaleGroup]:
     groups: OrderedDict[Any, StaleGroup] = OrderedDict()
     for ev in rows:
         review = getattr(ev.claim, "review", None)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reviews.api import views as v
+from reviews.webhooks import api as webhooks
 
 urlpatterns = [
     path("claims/<uuid:pk>/review/", v.ReviewDetailView.as_view(), name="claim-review"),
@@ -13,4 +14,12 @@ urlpatterns = [
     path("claims/<uuid:pk>/claimreview/", v.ClaimReviewView.as_view(), name="claim-claimreview"),
     path("claimreviews/", v.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("corrections/", v.CorrectionListView.as_view(), name="correction-list"),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/<uuid:pk>/", webhooks.WebhookDetailView.as_view(), name="webhook-detail"),
+    path("webhooks/<uuid:pk>/ping/", webhooks.WebhookPingView.as_view(), name="webhook-ping"),
+    path(
+        "webhooks/<uuid:pk>/deliveries/",
+        webhooks.WebhookDeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
 ]

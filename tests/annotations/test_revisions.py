@@ -9,7 +9,7 @@ from reviews.models import Review
 from reviews.workflow import State
 from tests.factories import ARTICLE_TEXT, article_create, claim_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 URL = "https://news.example.org/2024/kursk"
 

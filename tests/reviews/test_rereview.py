@@ -15,7 +15,7 @@ from annotations.models import Link
 from reviews.models import Review
 from tests.reviews.conftest import move
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 _keys = itertools.count()
 

@@ -55,19 +55,29 @@ def login() -> Callable[[Any], Client]:
 # --- Browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium to run the browser tests")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-    # around it are still plain synchronous calls.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # around it are still plain synchronous calls. Module scope: the loop (and this flag) must
+    # be gone before other modules' tests call asyncio.run().
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -99,6 +109,9 @@ def sign_in() -> Callable[..., None]:
 
 
 @pytest.fixture
-def screenshot_dir() -> Path:
+def screenshot_dir(tmp_path: Path) -> Path:
+    """docs/screenshots/ when FACTCHECK_SCREENSHOTS=1 (to refresh the docs), else a tmp dir."""
+    if os.environ.get("FACTCHECK_SCREENSHOTS") != "1":
+        return tmp_path
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS

@@ -1,0 +1,67 @@
+"""Data-set exports of published fact checks (streamed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from annotations.exports import fever_lines
+from factcheck.errors import DomainError
+from factcheck.renderers import NDJSONRenderer
+
+FEVER_LINE_SCHEMA = {
+    "type": "string",
+    "description": "One JSON object per line: `id`, `verifiable` (`VERIFIABLE` | `NOT "
+    "VERIFIABLE`), `label` (`SUPPORTS` | `REFUTES` | `NOT ENOUGH INFO`), `claim`, `quote`, "
+    "`claimant`, `verdict`, `rationale`, `published_at`, `article` {id, url, title, "
+    "publisher}, `evidence` [{url, title, stance, archive_url, health}].",
+}
+
+
+class FeverExportView(APIView):
+    renderer_classes = (JSONRenderer, NDJSONRenderer)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATETIME,
+                description="Only claims published (or corrected) at or after this time.",
+            )
+        ],
+        responses={
+            (200, "application/x-ndjson"): OpenApiResponse(
+                response=FEVER_LINE_SCHEMA, description="JSON Lines, streamed."
+            ),
+            400: OpenApiResponse(description="`since` is not an ISO 8601 date-time."),
+        },
+        description="Every published claim as a FEVER-style JSON line: the label mapped from "
+        "the verdict (true/mostly_true: SUPPORTS; false/mostly_false: REFUTES; mixed/"
+        "misleading/unproven: NOT ENOUGH INFO) with the evidence links. Oldest publication "
+        "first.",
+    )
+    def get(self, request: Request) -> Any:
+        raw = request.query_params.get("since")
+        since = None
+        if raw:
+            try:
+                since = parse_datetime(raw)
+            except ValueError:
+                since = None
+            if since is None:
+                raise DomainError("since must be an ISO 8601 date-time.", field="since")
+            if timezone.is_naive(since):
+                since = timezone.make_aware(since)
+        response = StreamingHttpResponse(
+            fever_lines(since=since), content_type="application/x-ndjson; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="fever.jsonl"'
+        return response

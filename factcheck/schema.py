@@ -1,0 +1,184 @@
+"""The OpenAPI schema's shared parts: error bodies, 304/429 answers, Idempotency-Key, and the
+`fields`/`expand` parameters.
+
+Every operation documents the errors the project's one exception handler produces, with the
+one error shape (`Error`): validation errors name each field (`{"end": ["..."]}`, list items
+by index), other errors carry `detail` and a machine `code` (`{"detail": "...", "code":
+"not_found"}`), domain errors may add both plus context (`current` on a 409/412).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.generics import GenericAPIView
+
+from factcheck.sparse import EXPAND_PARAM, FIELDS_PARAM, SparseFieldsMixin
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "The error body of every 4xx answer. Invalid input names each field with "
+    'its messages (`{"end": ["end is past the end of the text"]}`; `non_field_errors` for the '
+    "input as a whole; items of a list by index). Other errors carry `detail` (a sentence) and "
+    "`code` (stable, machine-readable: `not_found`, `permission_denied`, `not_authenticated`, "
+    "`throttled`, `conflict`, `precondition_failed`, ...). A refused domain rule may add "
+    "context, like `current` (the review as it is now) on a 409 or 412.",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+ERROR_CONTENT = {"application/json": {"schema": ERROR_REF}}
+GENERIC = {
+    "400": "Invalid input: the body names each field's problem.",
+    "401": "No credentials, or a token that is invalid or revoked.",
+    "403": "Your role does not allow this.",
+    "404": "No such object (or not visible to you).",
+    "406": "None of the media types in Accept can be served.",
+    "409": "Conflicts with the current state, or the same Idempotency-Key is still being "
+    "processed (`code: idempotency_in_progress`, retry after `Retry-After` seconds).",
+    "413": "The request body is too large.",
+    "415": "Unsupported Content-Type.",
+    "422": "This Idempotency-Key was used with a different request "
+    "(`code: idempotency_key_reused`).",
+    "429": "Too many requests for this token; retry after `Retry-After` seconds.",
+}
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
+}
+UNSAFE_METHODS = ("post", "put", "patch", "delete")
+# Plain (non-generic) views known to hand the request to a sparse serializer.
+SPARSE_PLAIN_VIEWS = frozenset({"annotations.api.views.ArticleDetailView"})
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_override_parameters(self) -> list[Any]:
+        params = list(super().get_override_parameters())
+        if self.method != "GET":
+            return params
+        serializer = self._sparse_serializer()
+        if serializer is None:
+            return params
+        names = serializer.sparse_field_names()
+        params.append(
+            OpenApiParameter(
+                FIELDS_PARAM,
+                str,
+                description="Comma-separated fields to return (of each item of a list), e.g. "
+                f"`{','.join(names[:2])}`. Fields: {', '.join(f'`{n}`' for n in names)}.",
+            )
+        )
+        if serializer.expandable:
+            params.append(
+                OpenApiParameter(
+                    EXPAND_PARAM,
+                    str,
+                    description="Comma-separated related data to include: "
+                    f"{', '.join(f'`{n}`' for n in serializer.expandable)}.",
+                )
+            )
+        return params
+
+    def _sparse_serializer(self) -> type[SparseFieldsMixin] | None:
+        found: Any = self.get_response_serializers()
+        if isinstance(found, dict):
+            found = found.get(200) or found.get("200")
+        cls = found if isinstance(found, type) else type(found)
+        if not (isinstance(cls, type) and issubclass(cls, SparseFieldsMixin)):
+            return None
+        # Generic list views hand the request to their serializer; plain views opt in.
+        view = type(self.view)
+        if (
+            isinstance(self.view, GenericAPIView)
+            or f"{view.__module__}.{view.__qualname__}" in SPARSE_PLAIN_VIEWS
+        ):
+            return cls
+        return None
+
+
+def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
+    """Adds the shared error answers and headers to every operation."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    _loosen_sparse_components(schemas)
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete", "head"):
+                continue
+            _add_errors(path, method, operation)
+    return result
+
+
+def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    public = {} in operation.get("security", [{}]) or not operation.get("security")
+    wanted = ["400", "406", "429"]
+    if not public or method in UNSAFE_METHODS:
+        wanted += ["401", "403"]
+    if "{" in path:
+        wanted.append("404")
+    if method in UNSAFE_METHODS and method != "delete":
+        wanted += ["413", "415"]
+    if method == "post":
+        wanted += ["409", "422"]
+        _add_parameter(
+            operation,
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "Makes a retry safe: the same key with the same request replays "
+                "the first answer (with `Idempotent-Replayed: true`) for 24 hours.",
+            },
+        )
+    if method == "get":
+        responses.setdefault(
+            "304", {"description": "Not modified: the If-None-Match ETag is current."}
+        )
+    for code in wanted:
+        response = responses.setdefault(code, {"description": GENERIC[code]})
+        if "content" not in response:
+            response["content"] = ERROR_CONTENT
+        if code in ("409", "429"):
+            response.setdefault("headers", {}).update(RETRY_AFTER)
+    # Every answer may carry Retry-After-less errors as JSON, even for non-JSON operations.
+    for code, response in responses.items():
+        if code.startswith("4") and "content" in response:
+            content = response["content"]
+            if "application/json" not in content:
+                content["application/json"] = {"schema": ERROR_REF}
+    if method == "get":
+        _add_parameter(
+            operation,
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The ETag of the representation you hold: 304 if it is current.",
+            },
+        )
+
+
+def _add_parameter(operation: dict[str, Any], parameter: dict[str, Any]) -> None:
+    params = operation.setdefault("parameters", [])
+    if not any(p.get("name") == parameter["name"] and p.get("in") == "header" for p in params):
+        params.append(parameter)
+
+
+def _loosen_sparse_components(schemas: dict[str, Any]) -> None:
+    """With ?fields= any field may be left out: sparse shapes require none."""
+    todo = list(SparseFieldsMixin.__subclasses__())
+    names: set[str] = set()
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__.removesuffix("Serializer"))
+        todo.extend(cls.__subclasses__())
+    for name in names:
+        if name in schemas:
+            schemas[name].pop("required", None)

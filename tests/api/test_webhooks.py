@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from reviews.models import WebhookDelivery, WebhookSubscription
+from reviews.webhooks.signing import signature_verify
+from tests.api.conftest import publish
+
+URL = "/api/v1/webhooks/"
+EVENTS = ["claim.published", "claim.corrected", "evidence.stale"]
+
+
+def subscribe(client: Any, url: str, events: list[str] = EVENTS) -> Any:
+    response = client.post(URL, {"url": url, "events": events}, format="json")
+    assert response.status_code == 201, response.data
+    return response.data
+
+
+def test_crud_is_owner_scoped(client_for: Any, submitter: Any, reviewer: Any, receiver: Any) -> None:
+    mine = client_for(submitter)
+    created = subscribe(mine, receiver.url(), ["claim.published"])
+    assert created["secret"].startswith("whsec_")
+    hook = f"{URL}{created['id']}/"
+    shown = mine.get(hook)
+    assert shown.status_code == 200
+    assert "secret" not in shown.data
+    assert [h["id"] for h in mine.get(URL).data["results"]] == [created["id"]]
+    theirs = client_for(reviewer)
+    assert theirs.get(URL).data["results"] == []
+    assert theirs.get(hook).status_code == 404
+    assert theirs.delete(hook).status_code == 404
+    changed = mine.patch(hook, {"events": ["evidence.stale"], "is_active": False}, format="json")
+    assert changed.data["events"] == ["evidence.stale"]
+    assert changed.data["is_active"] is False
+    assert mine.delete(hook).status_code == 204
+    assert not WebhookSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("ftp://example.org/hook", "Only http and https"),
+        ("http://10.0.0.7/hook", "refused"),
+        ("http://169.254.169.254/latest", "refused"),
+        ("http://[::1]:443/hook", "refused"),
+        ("http://user:pw@example.org/hook", "credentials"),
+        ("http://example.org:22/hook", "Port 22"),
+    ],
+)
+def test_refused_urls(client_for: Any, submitter: Any, url: str, message: str) -> None:
+    response = client_for(submitter).post(URL, {"url": url, "events": EVENTS}, format="json")
+    assert response.status_code == 400
+    assert message in response.data["url"][0]
+
+
+def test_unknown_event(client_for: Any, submitter: Any) -> None:
+    response = client_for(submitter).post(
+        URL, {"url": "https://example.org/h", "events": ["claim.deleted"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "events" in response.data
+
+
+def test_publish_and_correct_are_delivered_signed(
+    client_for: Any,
+    submitter: Any,
+    reviewer: Any,
+    editor: Any,
+    editor2: Any,
+    claim: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    created = subscribe(client_for(submitter), receiver.url())
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(claim, reviewer=reviewer, editor=editor)
+    assert len(receiver.received) == 1
+    request = receiver.received[0]
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert signature_verify(
+        secret=created["secret"], body=request["body"], header=headers["x-factcheck-signature"]
+    )
+    assert not signature_verify(secret="whsec_wrong", body=request["body"], header=headers["x-factcheck-signature"])
+    event = json.loads(request["body"])
+    assert event["type"] == "claim.published" == headers["x-factcheck-event"]
+    assert event["data"]["claim"]["id"] == str(claim.pk)
+    assert event["data"]["review"]["verdict"] == "false"
+    assert event["data"]["correction"] is None
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 1, 200)
+    assert headers["x-factcheck-delivery"] == str(delivery.pk)
+
+    # Reopen, change the verdict, republish: a correction.
+    from reviews.models import Review
+    from reviews.services import review_transition
+
+    def move(by: Any, action: str, **inputs: Any) -> None:
+        review = Review.objects.get(claim=claim)
+        review_transition(
+            review_id=review.pk, by=by, action=action, expected_version=review.version, **inputs
+        )
+
+    from annotations.models import Link
+
+    # The eager link check found example.org outside the test's egress allow-list (unsafe).
+    Link.objects.update(health="ok")
+    with django_capture_on_commit_callbacks(execute=True):
+        move(editor2, "reopen", note="New figures")
+        move(reviewer, "submit", verdict="mostly_false", rationale="Revised.")
+        move(editor2, "approve", note="The ministry revised its figures.")
+    corrected = receiver.events()[-1]
+    assert corrected["type"] == "claim.corrected"
+    assert corrected["data"]["correction"] == {"reason": "The ministry revised its figures."}
+    log = client_for(submitter).get(f"{URL}{created['id']}/deliveries/")
+    assert [d["event"] for d in log.data["results"]] == ["claim.corrected", "claim.published"]
+
+
+def test_failures_are_retried_then_logged(
+    client_for: Any,
+    submitter: Any,
+    reviewer: Any,
+    editor: Any,
+    claim: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    subscribe(client_for(submitter), receiver.url(), ["claim.published"])
+    receiver.statuses.extend([500, 503])
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(claim, reviewer=reviewer, editor=editor)
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 3, 200)
+    assert len(receiver.received) == 3
+    # Every attempt is the same event (receivers deduplicate on its id).
+    assert len({r["body"] for r in receiver.received}) == 1
+
+    WebhookDelivery.objects.all().delete()
+    receiver.statuses.extend([500, 500, 500, 500])
+    from reviews.webhooks.events import event_ping
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_ping(subscription=WebhookSubscription.objects.get())
+    failed = WebhookDelivery.objects.get()
+    assert (failed.status, failed.attempts) == ("failed", 3)
+    assert failed.last_error == "HTTP 500: receiver says no"
+
+
+def test_unsafe_destinations_are_never_contacted(
+    client_for: Any,
+    submitter: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    """A name that resolves to loopback is refused at delivery (the guard runs every time)."""
+    created = subscribe(client_for(submitter), f"http://localhost:{receiver.port}/hook")
+    settings.LINKCHECK_ALLOWED_NETWORKS = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(submitter).post(f"{URL}{created['id']}/ping/")
+    assert response.status_code == 202
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "failed"
+    assert delivery.attempts == 1
+    assert delivery.last_error.startswith("unsafe: blocked_address")
+    assert receiver.received == []
+
+
+def test_nothing_is_sent_for_a_rolled_back_change(
+    client_for: Any,
+    submitter: Any,
+    reviewer: Any,
+    editor: Any,
+    claim: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.db import transaction
+
+    subscribe(client_for(submitter), receiver.url())
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                publish(claim, reviewer=reviewer, editor=editor)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert receiver.received == []
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_evidence_stale_once_per_episode(
+    client_for: Any,
+    submitter: Any,
+    reviewer: Any,
+    claim: Any,
+    receiver: Any,
+    local_site: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    """A link check that finds the evidence gone announces it; the next failing check of the
+    same outage does not; a recovery and a new outage do again."""
+    from annotations.linkhealth.services import links_check_batch
+    from annotations.models import Link
+    from annotations.services import evidence_attach
+
+    settings.LINKCHECK_ALLOWED_PORTS = [local_site.port, receiver.port]
+    settings.LINKCHECK_SOFT404_PROBE_TTL = 0
+    subscribe(client_for(submitter), receiver.url(), ["evidence.stale"])
+    page = local_site.page("/source", "<html><body><p>The figures, in full.</p></body></html>")
+    evidence = evidence_attach(claim=claim, by=reviewer, url=page, stance="refutes")
+    link = Link.objects.get(pk=evidence.link_id)
+
+    def check(n: int) -> None:
+        Link.objects.filter(pk=link.pk).update(checking_until=None, lease_owner="")
+        with django_capture_on_commit_callbacks(execute=True):
+            links_check_batch(link_ids=[link.pk], attempt_prefix=f"t{n}", time_budget=30)
+
+    local_site.handler.routes["/source"] = (404, {}, b"gone")
+    check(1)
+    check(2)
+    stale = [e for e in receiver.events() if e["type"] == "evidence.stale"]
+    assert len(stale) == 1
+    assert stale[0]["data"]["evidence"]["id"] == str(evidence.pk)
+    assert stale[0]["data"]["link"]["health"] == "broken"
+    page = local_site.page("/source", "<html><body><p>The figures, in full.</p></body></html>")
+    check(3)
+    local_site.handler.routes["/source"] = (410, {}, b"gone")
+    check(4)
+    assert len([e for e in receiver.events() if e["type"] == "evidence.stale"]) == 2
