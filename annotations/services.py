@@ -14,7 +14,11 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 from annotations import anchoring
-from annotations.linkhealth.services import link_get_or_create, link_request_check
+from annotations.linkhealth.services import (
+    evidence_request_archive,
+    link_get_or_create,
+    link_request_check,
+)
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence
 from annotations.urlnorm import InvalidURL, canonical_url
 from factcheck.errors import Conflict, DomainError, Forbidden
@@ -605,6 +609,9 @@ def evidence_attach(
     evidence.save()
     if created or link.health == "unchecked":
         link_request_check(link=link)
+    if not archive_url:
+        # Keep a record of the page as the reviewer relied on it, found by the archive.
+        evidence_request_archive(evidence_id=evidence.pk)
     return evidence
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.generics import GenericAPIView
 
 from factcheck.sparse import EXPAND_PARAM, FIELDS_PARAM, SparseFieldsMixin
@@ -83,6 +85,35 @@ class AutoSchema(SpectacularAutoSchema):
             )
         return params
 
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        """Honour `required=False` on read-only fields (spectacular marks every read-only
+        field required): an output field that is sometimes absent must say so."""
+        result: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if "required" in result:
+            optional = {
+                field.field_name
+                for field in serializer.fields.values()
+                if field.read_only and field._kwargs.get("required") is False
+            }
+            required = [name for name in result["required"] if name not in optional]
+            if required:
+                result["required"] = required
+            else:
+                del result["required"]
+        return result
+
+    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
+        """Describe what an output field really sends: a URL field that may be blank sends
+        "" (not a URI), a read-only field defaulting to None sends null."""
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if not isinstance(result, dict):
+            return result
+        if isinstance(field, serializers.URLField) and field.allow_blank:
+            result.pop("format", None)
+        if field.read_only and getattr(field, "default", empty) is None:
+            result["nullable"] = True
+        return result
+
     def _sparse_serializer(self) -> type[SparseFieldsMixin] | None:
         found: Any = self.get_response_serializers()
         if isinstance(found, dict):
@@ -119,7 +150,9 @@ def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
     wanted = ["400", "406", "429"]
     if not public or method in UNSAFE_METHODS:
         wanted += ["401", "403"]
-    if "{" in path:
+    params = operation.get("parameters", [])
+    # DRF answers an unknown ?format= with 404, as it does a missing object.
+    if "{" in path or any(p.get("name") == "format" and p.get("in") == "query" for p in params):
         wanted.append("404")
     if method in UNSAFE_METHODS and method != "delete":
         wanted += ["413", "415"]
@@ -140,6 +173,7 @@ def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
         responses.setdefault(
             "304", {"description": "Not modified: the If-None-Match ETag is current."}
         )
+
     for code in wanted:
         response = responses.setdefault(code, {"description": GENERIC[code]})
         if "content" not in response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -58,8 +59,13 @@ class FeverExportView(APIView):
                 since = None
             if since is None:
                 raise DomainError("since must be an ISO 8601 date-time.", field="since")
-            if timezone.is_naive(since):
-                since = timezone.make_aware(since)
+            try:
+                # In UTC: the database stores no offset beyond +-16 hours, nor years below 1.
+                since = (
+                    timezone.make_aware(since) if timezone.is_naive(since) else since
+                ).astimezone(UTC)
+            except (OverflowError, ValueError) as exc:
+                raise DomainError("since is out of range.", field="since") from exc
         response = StreamingHttpResponse(
             fever_lines(since=since), content_type="application/x-ndjson; charset=utf-8"
         )

@@ -122,34 +122,76 @@ def test_publish_and_correct_are_delivered_signed(
 def test_failures_are_retried_then_logged(
     client_for: Any,
     submitter: Any,
-    reviewer: Any,
-    editor: Any,
-    claim: Any,
     receiver: Any,
-    eager_tasks: None,
     django_capture_on_commit_callbacks: Any,
     settings: Any,
 ) -> None:
+    """Attempt by attempt (the task's retries are the worker test below)."""
+    from reviews.webhooks.events import event_ping
+    from reviews.webhooks.services import webhook_attempt, webhook_backoff
+
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     subscribe(client_for(submitter), receiver.url(), ["claim.published"])
+    subscription = WebhookSubscription.objects.get()
     receiver.statuses.extend([500, 503])
-    with django_capture_on_commit_callbacks(execute=True):
-        publish(claim, reviewer=reviewer, editor=editor)
-    delivery = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks() as enqueued:
+        delivery = event_ping(subscription=subscription)
+    assert len(enqueued) == 1
+    outcomes = [webhook_attempt(delivery_id=delivery.pk) for _ in range(3)]
+    assert [(o.retry, o.status) for o in outcomes] == [
+        (True, "pending"),
+        (True, "pending"),
+        (False, "succeeded"),
+    ]
+    delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 3, 200)
+    assert len({r["body"] for r in receiver.received}) == 1  # the same event every time
+    assert webhook_attempt(delivery_id=delivery.pk).status == ""  # done: nothing sent
     assert len(receiver.received) == 3
-    # Every attempt is the same event (receivers deduplicate on its id).
-    assert len({r["body"] for r in receiver.received}) == 1
 
-    WebhookDelivery.objects.all().delete()
-    receiver.statuses.extend([500, 500, 500, 500])
+    receiver.statuses.extend([500, 500, 500])
+    failing = event_ping(subscription=subscription)
+    for _ in range(3):
+        webhook_attempt(delivery_id=failing.pk)
+    failing.refresh_from_db()
+    assert (failing.status, failing.attempts) == ("failed", 3)
+    assert failing.last_error == "HTTP 500: receiver says no"
+    settings.CELERY_MAX_COUNTDOWN = 300
+    settings.WEBHOOK_BACKOFF_SECONDS = 10
+    assert 5 <= webhook_backoff(1) <= 10
+    assert 150 <= webhook_backoff(30) <= 300
+
+
+@pytest.mark.worker
+def test_a_real_worker_retries_with_backoff(
+    start_worker: Any, submitter: Any, receiver: Any
+) -> None:
+    import time
+
+    from django.db import transaction
+
     from reviews.webhooks.events import event_ping
+    from reviews.webhooks.services import webhook_create
 
-    with django_capture_on_commit_callbacks(execute=True):
-        event_ping(subscription=WebhookSubscription.objects.get())
-    failed = WebhookDelivery.objects.get()
-    assert (failed.status, failed.attempts) == ("failed", 3)
-    assert failed.last_error == "HTTP 500: receiver says no"
+    subscription = webhook_create(owner=submitter, url=receiver.url(), events=["claim.published"])
+    start_worker(
+        extra_env={
+            "WEBHOOK_BACKOFF_SECONDS": "0.2",
+            "LINKCHECK_ALLOWED_NETWORKS": "127.0.0.1/32",
+            "LINKCHECK_ALLOWED_PORTS": str(receiver.port),
+        }
+    )
+    receiver.statuses.extend([500, 502])
+    with transaction.atomic():
+        delivery = event_ping(subscription=subscription)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        delivery.refresh_from_db()
+        if delivery.status != "pending":
+            break
+        time.sleep(0.1)
+    assert (delivery.status, delivery.attempts) == ("succeeded", 3)
+    assert len(receiver.received) == 3
 
 
 def test_unsafe_destinations_are_never_contacted(
@@ -215,7 +257,6 @@ def test_evidence_stale_once_per_episode(
     from annotations.services import evidence_attach
 
     settings.LINKCHECK_ALLOWED_PORTS = [local_site.port, receiver.port]
-    settings.LINKCHECK_SOFT404_PROBE_TTL = 0
     subscribe(client_for(submitter), receiver.url(), ["evidence.stale"])
     page = local_site.page("/source", "<html><body><p>The figures, in full.</p></body></html>")
     evidence = evidence_attach(claim=claim, by=reviewer, url=page, stance="refutes")

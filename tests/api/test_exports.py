@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from annotations.exports import FEVER_LABELS
+from tests.factories import claim_create
+
+
+def lines(response: Any) -> list[dict[str, Any]]:
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode()
+    return [json.loads(line) for line in body.splitlines()]
+
+
+def test_fever_labels_cover_every_verdict() -> None:
+    from reviews.workflow import Verdict
+
+    assert set(FEVER_LABELS) == set(Verdict.values)
+
+
+def test_fever_export(
+    client_for: Any, submitter: Any, published_claims: Any, reviewer: Any, article: Any
+) -> None:
+    verdicts = ("true", "mostly_false", "unproven", "mostly_true", "false", "mixed", "misleading")
+    claims = published_claims(7, verdicts)
+    claim_create(article=article, by=reviewer, exact="Zelensky has claimed")  # not published: left out
+    response = client_for(submitter).get("/api/v1/exports/fever.jsonl")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    rows = lines(response)
+    assert [r["id"] for r in rows] == [str(c.pk) for c in claims]
+    assert [r["label"] for r in rows] == [
+        "SUPPORTS",
+        "REFUTES",
+        "NOT ENOUGH INFO",
+        "SUPPORTS",
+        "REFUTES",
+        "NOT ENOUGH INFO",
+        "NOT ENOUGH INFO",
+    ]
+    assert rows[2]["verifiable"] == "NOT VERIFIABLE"
+    assert rows[0]["verifiable"] == "VERIFIABLE"
+    assert rows[0]["claim"] == "North Korea is training"
+    assert rows[0]["evidence"][0]["stance"] == "refutes"
+    assert rows[0]["article"]["url"] == "https://news.example.org/p/0"
+
+
+def test_fever_export_since_and_errors(client_for: Any, submitter: Any, published_claims: Any) -> None:
+    published_claims(2)
+    client = client_for(submitter)
+    assert lines(client.get("/api/v1/exports/fever.jsonl?since=2999-01-01T00:00:00Z")) == []
+    assert len(lines(client.get("/api/v1/exports/fever.jsonl?since=2000-01-01"))) == 2
+    bad = client.get("/api/v1/exports/fever.jsonl?since=yesterday")
+    assert bad.status_code == 400
+    assert bad.json()["since"] == ["since must be an ISO 8601 date-time."]
+    assert client_for(None).get("/api/v1/exports/fever.jsonl").status_code == 401
