@@ -34,7 +34,10 @@ class NDJSONParser(BaseParser):
     media_type = "application/x-ndjson"
 
     def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
     ) -> list[Any]:
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:

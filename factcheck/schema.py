@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
@@ -34,7 +35,6 @@ ERROR_SCHEMA = {
     "additionalProperties": True,
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
-ERROR_CONTENT = {"application/json": {"schema": ERROR_REF}}
 GENERIC = {
     "400": "Invalid input: the body names each field's problem.",
     "401": "No credentials, or a token that is invalid or revoked.",
@@ -49,9 +49,7 @@ GENERIC = {
     "(`code: idempotency_key_reused`).",
     "429": "Too many requests for this token; retry after `Retry-After` seconds.",
 }
-RETRY_AFTER = {
-    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}
-}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
 # Plain (non-generic) views known to hand the request to a sparse serializer.
 SPARSE_PLAIN_VIEWS = frozenset({"annotations.api.views.ArticleDetailView"})
@@ -89,6 +87,13 @@ class AutoSchema(SpectacularAutoSchema):
         """Honour `required=False` on read-only fields (spectacular marks every read-only
         field required): an output field that is sometimes absent must say so."""
         result: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            for name, field in serializer.fields.items():
+                prop = result.get("properties", {}).get(name)
+                # The URL validator made it a "uri"; a blank URL field sends "".
+                blank_url = isinstance(field, serializers.URLField) and _blank_allowed(field)
+                if isinstance(prop, dict) and blank_url:
+                    prop.pop("format", None)
         if "required" in result:
             optional = {
                 field.field_name
@@ -102,15 +107,17 @@ class AutoSchema(SpectacularAutoSchema):
                 del result["required"]
         return result
 
-    def _map_serializer_field(self, field: Any, direction: str, bypass_extensions: bool = False) -> Any:
+    def _map_serializer_field(
+        self, field: Any, direction: str, bypass_extensions: bool = False
+    ) -> Any:
         """Describe what an output field really sends: a URL field that may be blank sends
-        "" (not a URI), a read-only field defaulting to None sends null."""
+        "" (not a URI; see _map_basic_serializer), a field defaulting to None sends null."""
         result = super()._map_serializer_field(field, direction, bypass_extensions)
         if not isinstance(result, dict):
             return result
-        if isinstance(field, serializers.URLField) and field.allow_blank:
-            result.pop("format", None)
-        if field.read_only and getattr(field, "default", empty) is None:
+        if direction != "response":
+            return result
+        if getattr(field, "default", empty) is None:
             result["nullable"] = True
         return result
 
@@ -129,6 +136,19 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             return cls
         return None
+
+
+def _blank_allowed(field: Any) -> bool:
+    """Whether a field may hold "" (read-only model fields lose `allow_blank`: ask the model)."""
+    if getattr(field, "allow_blank", False):
+        return True
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return False
+    try:
+        return bool(model._meta.get_field(field.source).blank)
+    except FieldDoesNotExist:
+        return False
 
 
 def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[str, Any]:
@@ -177,15 +197,17 @@ def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
     for code in wanted:
         response = responses.setdefault(code, {"description": GENERIC[code]})
         if "content" not in response:
-            response["content"] = ERROR_CONTENT
+            response["content"] = {"application/json": {"schema": ERROR_REF}}
         if code in ("409", "429"):
             response.setdefault("headers", {}).update(RETRY_AFTER)
-    # Every answer may carry Retry-After-less errors as JSON, even for non-JSON operations.
+    # Errors come in JSON, or in the flavour the client negotiated for the operation (a
+    # JSON-LD endpoint renders its 404 as application/ld+json, an export as one JSON line).
+    success = responses.get("200") or responses.get("201") or {}
+    flavours = {"application/json"} | set(success.get("content", {}))
     for code, response in responses.items():
         if code.startswith("4") and "content" in response:
-            content = response["content"]
-            if "application/json" not in content:
-                content["application/json"] = {"schema": ERROR_REF}
+            for media in flavours:
+                response["content"].setdefault(media, {"schema": ERROR_REF})
     if method == "get":
         _add_parameter(
             operation,

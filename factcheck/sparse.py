@@ -67,8 +67,7 @@ class SparseFieldsMixin:
                 raise serializers.ValidationError(
                     {
                         FIELDS_PARAM: [
-                            f"Unknown field(s): {', '.join(unknown)}. "
-                            f"Fields: {', '.join(fields)}."
+                            f"Unknown field(s): {', '.join(unknown)}. Fields: {', '.join(fields)}."
                         ]
                     }
                 )

@@ -22,3 +22,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("annotations.web.urls")),
 ]
+
+handler400 = "factcheck.handlers.bad_request"
+handler404 = "factcheck.handlers.not_found"
+handler500 = "factcheck.handlers.server_error"

@@ -16,8 +16,8 @@ from django.utils import timezone
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
-from reviews.webhooks.events import events_emit
 from reviews.tasks import notify_rereview
+from reviews.webhooks.events import events_emit
 from reviews.workflow import Action, State, Verdict, available_actions, transition_for
 
 logger = logging.getLogger(__name__)

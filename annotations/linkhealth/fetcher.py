@@ -23,6 +23,7 @@ import socket
 import ssl
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -537,6 +538,11 @@ class HostGate(Protocol):
 
     `acquire` waits a little for a slot on `host` and returns a token, or None when the host
     stays full (or is backed off): the caller defers that URL instead of waiting longer.
+    A gate may also offer `keep(host, token, held_for) -> bool`: whether the holder of a slot
+    may start one more URL of that host on it (held `held_for` seconds so far) instead of
+    releasing it and acquiring again (without `keep`, every URL acquires a slot of its own),
+    and `try_acquire(host)`: `acquire` without the wait, asked for a further slot on a host
+    the caller already holds one on.
     """
 
     async def acquire(self, host: str) -> str | None: ...
@@ -565,37 +571,81 @@ async def fetch_many(
     every entry is a FetchResult. `on_result(index, result)` is called as each one ends; a
     caller that streams results this way gets them only there (the returned list is all
     None), so a large batch never holds every body at once.
+
+    Each host is worked by up to `per_host_limit` lanes; a lane holds one slot (local and,
+    through the gate, shared) and checks that host's URLs one after another on it, for as
+    long as the gate's `keep` allows. A batch of many URLs of one host so costs a few gate
+    round trips, not two per URL.
     """
+    results: list[FetchResult | None] = [None] * len(urls)
+    queues: dict[str, deque[int]] = {}
+    for index, url in enumerate(urls):
+        queues.setdefault(host_key(url), deque()).append(index)
     global_sem = asyncio.Semaphore(global_limit)
-    host_sems: dict[str, asyncio.Semaphore] = {}
+    keep = getattr(gate, "keep", None)
+    try_acquire = getattr(gate, "try_acquire", None)
+    holding: dict[str, int] = {}  # host -> slots this call holds on it
+
+    def emit(index: int, result: FetchResult | None) -> None:
+        if on_result is not None:
+            on_result(index, result)
+        else:
+            results[index] = result
+
     async with make_client(config) as client:
 
-        async def one(index: int, url: str) -> FetchResult | None:
-            host = host_key(url)
-            host_sem = host_sems.setdefault(host, asyncio.Semaphore(per_host_limit))
-            result: FetchResult | None = None
-            async with host_sem, global_sem:
-                token = await gate.acquire(host) if gate is not None else ""
-                if token is not None:
+        async def check(index: int) -> None:
+            emit(
+                index,
+                await fetch(
+                    urls[index],
+                    policy=policy,
+                    config=config,
+                    client=client,
+                    resolver=resolver,
+                    conditional=conditionals[index] if conditionals else None,
+                    want_body=want_body,
+                ),
+            )
+
+        async def lane(host: str, queue: deque[int]) -> None:
+            while queue:
+                async with global_sem:
+                    if not queue:
+                        return
+                    if gate is None:
+                        token: str | None = ""
+                    elif holding.get(host) and try_acquire is not None:
+                        # A lane of ours is on this host: take a second slot only if one is
+                        # free now; polling for it would only spend CPU, the queue drains.
+                        token = await try_acquire(host)
+                    else:
+                        token = await gate.acquire(host)
+                    if token is None:
+                        return  # turned away: what this host has left is deferred below
+                    held_since = time.monotonic()
+                    holding[host] = holding.get(host, 0) + 1
                     try:
-                        result = await fetch(
-                            url,
-                            policy=policy,
-                            config=config,
-                            client=client,
-                            resolver=resolver,
-                            conditional=conditionals[index] if conditionals else None,
-                            want_body=want_body,
-                        )
+                        while queue:
+                            await check(queue.popleft())
+                            if gate is not None and not (
+                                keep is not None
+                                and keep(host, token, time.monotonic() - held_since)
+                            ):
+                                break
                     finally:
+                        holding[host] -= 1
                         if gate is not None and token:
                             await gate.release(host, token)
-            if on_result is not None:
-                on_result(index, result)
-                return None
-            return result
 
-        return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(urls))))
+        async def host_lanes(host: str, queue: deque[int]) -> None:
+            lanes = min(max(per_host_limit, 1), len(queue))
+            await asyncio.gather(*(lane(host, queue) for _ in range(lanes)))
+            while queue:  # every lane was turned away
+                emit(queue.popleft(), None)
+
+        await asyncio.gather(*(host_lanes(host, queue) for host, queue in queues.items()))
+    return results
 
 
 def fetch_sync(url: str, **kw: Any) -> FetchResult:

@@ -5,7 +5,8 @@ Boilerplate (scripts, styles, navigation, header, footer, asides) and digit-heav
 (dates, times, counters, prices of rotating ads) are dropped first, so a page that only shows
 a new timestamp keeps its fingerprint while an edited article moves it.
 
-Pure stdlib; no Django.
+The page is parsed with lxml (libxml2's HTML parser, ~10x faster than html.parser for the
+same text); where lxml is not installed the stdlib html.parser walks it the same way. No Django.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ import functools
 import hashlib
 import re
 from html.parser import HTMLParser
+
+try:
+    from lxml import etree as _etree
+except ImportError:  # pragma: no cover - lxml is a dependency; this keeps a bare stdlib working
+    _etree = None
 
 FINGERPRINT_BITS = 64
 # Shorter than this, a "main" element is probably a teaser box; use the whole page instead.
@@ -140,13 +146,72 @@ def _is_text(content_type: str) -> bool:
     return ct.startswith("text/") or ct in ("application/json", "application/xml") or not ct
 
 
+class _TreeText:
+    """The parts `_TextExtractor` collects, gathered from an lxml tree in document order."""
+
+    def __init__(self, text: str) -> None:
+        self.title_parts: list[str] = []
+        self.all_parts: list[str] = []
+        self.content_parts: list[str] = []
+        self.main_parts: list[str] = []
+        parser = _etree.HTMLParser(
+            remove_comments=True, remove_pis=True, no_network=True, default_doctype=False
+        )
+        root = _etree.fromstring(text, parser)
+        if root is None:
+            return
+        flags: list[tuple[bool, bool, bool]] = [(False, False, False)]
+        for event, el in _etree.iterwalk(root, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                drop, chrome, main = flags[-1]
+                if tag == "title":
+                    if el.text:
+                        self.title_parts.append(el.text)
+                    flags.append((True, chrome, main))  # its text is the title only
+                    continue
+                if el.attrib:
+                    role = (el.get("role") or "").lower()
+                    hidden = el.get("hidden") is not None or el.get("aria-hidden") == "true"
+                else:
+                    role, hidden = "", False
+                mine = (
+                    drop or tag in _DROP_ALWAYS or hidden,
+                    chrome or tag in _DROP_CHROME or role in _CHROME_ROLES,
+                    main or tag in _MAIN or role == "main",
+                )
+                flags.append(mine)
+                if el.text:
+                    self._add(el.text, mine)
+            else:
+                flags.pop()
+                if el.tail:
+                    self._add(el.tail, flags[-1])
+
+    def _add(self, data: str, flags: tuple[bool, bool, bool]) -> None:
+        drop, chrome, main = flags
+        if drop:
+            return
+        self.all_parts.append(data)
+        if not chrome:
+            self.content_parts.append(data)
+            if main:
+                self.main_parts.append(data)
+
+
 @functools.lru_cache(maxsize=32)
-def _parse_html(body: bytes, content_type: str) -> _TextExtractor:
+def _parse_html(body: bytes, content_type: str) -> _TextExtractor | _TreeText:
     # Cached: classifying one page asks for its title, main text and fingerprint, and the
     # cached soft-404 probe of a host is compared against many pages. Read-only afterwards.
+    text = decode_text(body, content_type)
+    if _etree is not None:
+        try:
+            return _TreeText(text.replace("\x00", ""))
+        except (ValueError, _etree.LxmlError):
+            pass  # html.parser below is more lenient still
     parser = _TextExtractor()
     try:
-        parser.feed(decode_text(body, content_type))
+        parser.feed(text)
         parser.close()
     except Exception:  # noqa: BLE001, S110 - html.parser is lenient; a fingerprint must not crash
         pass  # keep whatever text was collected before the parser gave up

@@ -29,8 +29,10 @@ import redis.asyncio as aredis
 
 PREFIX = "linkcheck"
 
-# KEYS: host holders, global holders, host breaker. ARGV: host limit, global limit, token,
-# token ttl (ms). Returns 1 (taken), 0 (full), or -N (breaker open for N more ms).
+# KEYS: host holders, global holders, host breaker, host waiters. ARGV: host limit, global
+# limit, token, token ttl (ms), polite (1: the caller just gave up a slot it had held for a
+# while: it lets a waiting process go first). Returns 1 (taken), 0 (full), or -N (breaker open
+# for N more ms). A caller turned away by a full host leaves a short-lived "waiting" mark.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -39,12 +41,17 @@ if open_until > now then return -(open_until - now) end
 local ttl = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[4], '1', 'PX', 250)
+  return 0
+end
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('ZADD', KEYS[2], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 redis.call('PEXPIRE', KEYS[2], ttl * 2)
+if ARGV[5] ~= '1' then redis.call('DEL', KEYS[4]) end
 return 1
 """
 
@@ -93,6 +100,10 @@ def _breaker_key(host: str) -> str:
     return f"{PREFIX}:breaker:{host}"
 
 
+def _waiting_key(host: str) -> str:
+    return f"{PREFIX}:waiting:{host}"
+
+
 GLOBAL_KEY = f"{PREFIX}:global"
 
 
@@ -105,6 +116,10 @@ class LimitConfig:
     token_ttl_seconds: float = 6.0
     # How long one URL waits for a slot before it is deferred (re-queued for later).
     max_wait_seconds: float = 2.0
+    # How long a holder checks one URL after another on the same slot before it gives the
+    # slot back and queues again (so a process waiting for that host gets its turn, and an
+    # opened breaker is seen). Default: a quarter of max_wait_seconds.
+    max_hold_seconds: float | None = None
     breaker_threshold: int = 5
     breaker_cooldown_seconds: float = 60.0
     breaker_max_cooldown_seconds: float = 3600.0
@@ -116,6 +131,10 @@ class RedisHostGate:
     When a host is full the caller waits up to `max_wait_seconds` (polling, never holding a
     worker process hostage); then `acquire` returns None and the URL is deferred. A host
     whose breaker is open is deferred at once; `open_for[host]` tells for how long.
+
+    A slot may serve several URLs of its host in turn (`keep`) for up to `max_hold_seconds`;
+    then its holder releases it and acquires again politely, behind any process that was
+    turned away from that host meanwhile.
     """
 
     def __init__(self, url: str, config: LimitConfig) -> None:
@@ -130,6 +149,17 @@ class RedisHostGate:
         self.saturated: dict[str, float] = {}
         self._held: dict[str, str] = {}  # token -> host
         self._refresher: asyncio.Task[None] | None = None
+        hold = config.max_hold_seconds
+        self.max_hold = config.max_wait_seconds / 4 if hold is None else hold
+        # Hosts whose next acquire follows a slot given back after a full hold.
+        self._polite: dict[str, int] = {}
+
+    def keep(self, host: str, token: str, held_for: float) -> bool:
+        """Whether the holder of `token` may check one more URL of `host` on it."""
+        if held_for < self.max_hold:
+            return True
+        self._polite[host] = self._polite.get(host, 0) + 1
+        return False
 
     async def _keep_alive(self) -> None:
         while True:
@@ -158,18 +188,29 @@ class RedisHostGate:
                 delay = min(delay * 2, 2.0)
 
     async def acquire(self, host: str) -> str | None:
+        return await self._take(host, wait=True)
+
+    async def try_acquire(self, host: str) -> str | None:
+        """One attempt, no waiting: for a caller that already holds a slot on `host`."""
+        return await self._take(host, wait=False)
+
+    async def _take(self, host: str, *, wait: bool) -> str | None:
         since = self.saturated.get(host)
         if since is not None and time.monotonic() - since < self.config.max_wait_seconds * 5:
             return None
         if self._refresher is None:
             self._refresher = asyncio.create_task(self._keep_alive())
         token = secrets.token_hex(8)
-        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host)]
+        polite = self._polite.get(host, 0) > 0
+        if polite:
+            self._polite[host] -= 1
+        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), _waiting_key(host)]
         args = [
             self.config.per_host,
             self.config.global_limit,
             token,
             int(self.config.token_ttl_seconds * 1000),
+            1 if polite else 0,
         ]
         deadline = time.monotonic() + self.config.max_wait_seconds
         pause = 0.005
@@ -180,6 +221,8 @@ class RedisHostGate:
                 return token
             if taken < 0:
                 self.open_for[host] = -taken / 1000
+                return None
+            if not wait:
                 return None
             if time.monotonic() >= deadline:
                 self.saturated[host] = time.monotonic()

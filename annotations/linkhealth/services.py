@@ -59,7 +59,7 @@ STALE_LINK_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD, LinkHealth.SOFT_404)
 # its own (error backoff, Retry-After), and one flaky section must not silence a whole site.
 HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset"})
 # Results are recorded in chunks of this many while the rest of a batch is still fetching.
-RECORD_CHUNK = 50
+RECORD_CHUNK = 200
 FLUSH_SECONDS = 0.5
 
 
@@ -376,6 +376,18 @@ class _DeadlineGate:
         if self.inner is None:
             return ""
         return await self.inner.acquire(host)
+
+    async def try_acquire(self, host: str) -> str | None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return None
+        if self.inner is None:
+            return ""
+        return await self.inner.try_acquire(host)
+
+    def keep(self, host: str, token: str, held_for: float) -> bool:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return False
+        return self.inner is None or self.inner.keep(host, token, held_for)
 
     async def release(self, host: str, token: str) -> None:
         if self.inner is not None and token:

@@ -50,7 +50,16 @@ class WebhookOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ("id", "url", "events", "description", "is_active", "owner", "created_at", "updated_at")
+        fields = (
+            "id",
+            "url",
+            "events",
+            "description",
+            "is_active",
+            "owner",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = fields
 
 
@@ -108,7 +117,7 @@ class WebhookListView(generics.ListAPIView):
         responses={201: WebhookCreatedOutput},
         description="Register a URL for events. The answer holds the signing `secret`, "
         "shown this once. Deliveries are POSTs of `{id, type, created, data}` signed with "
-        "`X-Factcheck-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`.",
+        '`X-Factcheck-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.',
     )
     def post(self, request: Request) -> Response:
         data = WebhookInput(data=request.data)

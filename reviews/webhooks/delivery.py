@@ -17,7 +17,13 @@ import aiohttp
 import yarl
 
 from annotations.linkhealth.fetcher import FetchConfig, make_client
-from annotations.linkhealth.guard import EgressPolicy, Resolver, UnsafeURL, default_resolver, vet_url
+from annotations.linkhealth.guard import (
+    EgressPolicy,
+    Resolver,
+    UnsafeURL,
+    default_resolver,
+    vet_url,
+)
 
 RESPONSE_SNIPPET_BYTES = 1024
 

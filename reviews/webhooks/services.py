@@ -58,9 +58,7 @@ def _events_check(events: list[str]) -> list[str]:
     chosen = list(dict.fromkeys(events))
     unknown = [e for e in chosen if e not in known]
     if unknown or not chosen:
-        raise DomainError(
-            f"Choose events from: {', '.join(WebhookEvent.values)}.", field="events"
-        )
+        raise DomainError(f"Choose events from: {', '.join(WebhookEvent.values)}.", field="events")
     return chosen
 
 

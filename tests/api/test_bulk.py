@@ -9,7 +9,11 @@ URL = "/api/v1/articles/bulk/"
 
 
 def item(i: int, **extra: Any) -> dict[str, Any]:
-    return {"url": f"https://news.example.org/b/{i}", "title": f"T{i}", "text": f"Text {i}."} | extra
+    return {
+        "url": f"https://news.example.org/b/{i}",
+        "title": f"T{i}",
+        "text": f"Text {i}.",
+    } | extra
 
 
 def test_json_array_answers_item_by_item(client_for: Any, submitter: Any) -> None:

@@ -24,7 +24,9 @@ def test_fever_export(
 ) -> None:
     verdicts = ("true", "mostly_false", "unproven", "mostly_true", "false", "mixed", "misleading")
     claims = published_claims(7, verdicts)
-    claim_create(article=article, by=reviewer, exact="Zelensky has claimed")  # not published: left out
+    claim_create(
+        article=article, by=reviewer, exact="Zelensky has claimed"
+    )  # not published: left out
     response = client_for(submitter).get("/api/v1/exports/fever.jsonl")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/x-ndjson")
@@ -46,7 +48,9 @@ def test_fever_export(
     assert rows[0]["article"]["url"] == "https://news.example.org/p/0"
 
 
-def test_fever_export_since_and_errors(client_for: Any, submitter: Any, published_claims: Any) -> None:
+def test_fever_export_since_and_errors(
+    client_for: Any, submitter: Any, published_claims: Any
+) -> None:
     published_claims(2)
     client = client_for(submitter)
     assert lines(client.get("/api/v1/exports/fever.jsonl?since=2999-01-01T00:00:00Z")) == []

@@ -52,9 +52,7 @@ def test_keys_are_per_user(client_for: Any, submitter: Any, reviewer: Any) -> No
 
 
 def test_a_key_still_running_is_409(client_for: Any, submitter: Any) -> None:
-    begin = idempotency_begin(
-        user=submitter, key="k-1", fingerprint="x", method="POST", path=URL
-    )
+    begin = idempotency_begin(user=submitter, key="k-1", fingerprint="x", method="POST", path=URL)
     assert begin.row is not None
     client = client_for(submitter)
     # The running one's fingerprint differs: 422 wins over "in progress"...
@@ -108,9 +106,7 @@ def test_expired_keys_are_reused_and_purged(client_for: Any, submitter: Any) -> 
     assert fresh.status_code == 200  # ran again: the key had expired
     assert "Idempotent-Replayed" not in fresh
     post(client, key="k-2")
-    IdempotencyKey.objects.filter(key="k-2").update(
-        created_at=timezone.now() - timedelta(hours=30)
-    )
+    IdempotencyKey.objects.filter(key="k-2").update(created_at=timezone.now() - timedelta(hours=30))
     assert idempotency_purge() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["k-1"]
 

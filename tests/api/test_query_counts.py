@@ -41,23 +41,40 @@ def _world(n: int, *, editor: Any, reviewer: Any, editor2: Any, admin_user: Any)
         for exact in ("North Korea is training", "Rutte said Monday"):
             claim = claim_create(article=article, by=reviewer, exact=exact)
             evidence_attach(
-                claim=claim, by=reviewer, url=f"https://example.org/{n}/{i}/{exact[:5]}", stance="refutes"
+                claim=claim,
+                by=reviewer,
+                url=f"https://example.org/{n}/{i}/{exact[:5]}",
+                stance="refutes",
             )
         publish(claim, reviewer=reviewer, editor=editor2)
         review = Review.objects.get(claim=claim)
         review_transition(
-            review_id=review.pk, by=editor2, action="reopen", note="x", expected_version=review.version
-        )
-        review = Review.objects.get(claim=claim)
-        review_transition(
-            review_id=review.pk, by=reviewer, action="submit", verdict="mixed", rationale="y",
+            review_id=review.pk,
+            by=editor2,
+            action="reopen",
+            note="x",
             expected_version=review.version,
         )
         review = Review.objects.get(claim=claim)
         review_transition(
-            review_id=review.pk, by=editor2, action="approve", note="z", expected_version=review.version
+            review_id=review.pk,
+            by=reviewer,
+            action="submit",
+            verdict="mixed",
+            rationale="y",
+            expected_version=review.version,
         )
-        webhook_create(owner=admin_user, url=f"https://hooks.example.org/{n}/{i}", events=["claim.published"])
+        review = Review.objects.get(claim=claim)
+        review_transition(
+            review_id=review.pk,
+            by=editor2,
+            action="approve",
+            note="z",
+            expected_version=review.version,
+        )
+        webhook_create(
+            owner=admin_user, url=f"https://hooks.example.org/{n}/{i}", events=["claim.published"]
+        )
         token_create(user=editor, name=f"t{n}-{i}", role="editor", by=admin_user)
 
 

@@ -10,7 +10,9 @@ def test_staff_create_list_and_revoke(
 ) -> None:
     admin = client_for(admin_user)
     created = admin.post(
-        "/api/v1/tokens/", {"user": editor.username, "name": "CMS", "role": "reviewer"}, format="json"
+        "/api/v1/tokens/",
+        {"user": editor.username, "name": "CMS", "role": "reviewer"},
+        format="json",
     )
     assert created.status_code == 201, created.data
     key = created.data["key"]
@@ -37,17 +39,19 @@ def test_only_staff_manage_tokens(client_for: Any, editor: Any) -> None:
     assert client_for(None).get("/api/v1/tokens/").status_code == 401
 
 
-def test_a_role_the_user_does_not_hold_is_refused(client_for: Any, admin_user: Any, submitter: Any) -> None:
+def test_a_role_the_user_does_not_hold_is_refused(
+    client_for: Any, admin_user: Any, submitter: Any
+) -> None:
     response = client_for(admin_user).post(
-        "/api/v1/tokens/", {"user": submitter.username, "name": "x", "role": "editor"}, format="json"
+        "/api/v1/tokens/",
+        {"user": submitter.username, "name": "x", "role": "editor"},
+        format="json",
     )
     assert response.status_code == 400
     assert response.data["role"] == ["sam does not hold the editor role."]
 
 
-def test_the_token_role_narrows_the_user(
-    token_client: Any, editor: Any, claim: Any
-) -> None:
+def test_the_token_role_narrows_the_user(token_client: Any, editor: Any, claim: Any) -> None:
     as_submitter = token_client(editor, "submitter")
     # An editor's submitter token may submit articles and read...
     assert as_submitter.get(f"/api/v1/claims/{claim.pk}/").status_code == 200

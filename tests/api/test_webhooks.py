@@ -19,7 +19,9 @@ def subscribe(client: Any, url: str, events: list[str] = EVENTS) -> Any:
     return response.data
 
 
-def test_crud_is_owner_scoped(client_for: Any, submitter: Any, reviewer: Any, receiver: Any) -> None:
+def test_crud_is_owner_scoped(
+    client_for: Any, submitter: Any, reviewer: Any, receiver: Any
+) -> None:
     mine = client_for(submitter)
     created = subscribe(mine, receiver.url(), ["claim.published"])
     assert created["secret"].startswith("whsec_")
@@ -84,7 +86,9 @@ def test_publish_and_correct_are_delivered_signed(
     assert signature_verify(
         secret=created["secret"], body=request["body"], header=headers["x-factcheck-signature"]
     )
-    assert not signature_verify(secret="whsec_wrong", body=request["body"], header=headers["x-factcheck-signature"])
+    assert not signature_verify(
+        secret="whsec_wrong", body=request["body"], header=headers["x-factcheck-signature"]
+    )
     event = json.loads(request["body"])
     assert event["type"] == "claim.published" == headers["x-factcheck-event"]
     assert event["data"]["claim"]["id"] == str(claim.pk)
