@@ -80,7 +80,8 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = (RevisionInline,)
     list_select_related = ("created_by",)
 
-    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+    def save_model(self, request: Any, obj: Article, form: Any, change: bool) -> None:
+        # `request.user` is signed in here: the admin site requires it before any view runs.
         from annotations.services import _content_hash, article_revise
 
         if not change:

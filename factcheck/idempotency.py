@@ -180,7 +180,8 @@ def _request_user(request: HttpRequest) -> Any | None:
     from rest_framework.settings import api_settings
 
     drf_request = Request(request)
-    for auth_class in api_settings.DEFAULT_AUTHENTICATION_CLASSES:
+    auth_classes: list[Any] = list(api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    for auth_class in auth_classes:
         if issubclass(auth_class, SessionAuthentication):
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated:

@@ -215,6 +215,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 ARTICLE_MAX_TEXT_CHARS = env.int("ARTICLE_MAX_TEXT_CHARS", default=1_000_000)
 # Articles one POST /api/v1/articles/bulk/ may carry.
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=500)
+# Threads (each with its own database connection) storing one bulk upload's articles.
+API_BULK_THREADS = env.int("API_BULK_THREADS", default=4)
 # How long an Idempotency-Key is remembered, and how long a first request may run before a
 # retry with the same key may take over (it died without answering).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -24,7 +24,8 @@ class TokenRateThrottle(SimpleRateThrottle):
         pass
 
     def _rates(self) -> dict[str, str | None]:
-        return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+        rates: dict[str, str | None] = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})  # type: ignore[assignment]
+        return rates
 
     def allow_request(self, request: Any, view: Any) -> bool:
         scope = getattr(view, "throttle_scope", None) or self.scope

@@ -107,7 +107,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         user = token.user
         held = user_roles(user)
         # user_roles reads this cache: the token's role narrows what the user may do here.
-        user._factcheck_roles = (
+        user._factcheck_roles = (  # type: ignore[attr-defined]
             frozenset({token.role}) if role_allowed(token.role, held) else frozenset()
         )
         now = timezone.now()

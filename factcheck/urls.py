@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from factcheck import tokens_api
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("annotations.api.urls")),
     path("", include("reviews.api.urls")),
     path("tokens/", tokens_api.TokenListView.as_view(), name="token-list"),

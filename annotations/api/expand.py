@@ -17,7 +17,7 @@ from annotations.models import Article, ArticleRevision, Claim
 CLAIMS_BY_ARTICLE = "claims_by_article"
 
 
-def claims_for_page(*, user: Any, articles: Sequence[Article], context: dict[str, Any]) -> None:
+def claims_for_page(*, user: Any, articles: Sequence[Article], context: Any) -> None:
     """Put the page's claims (by article id) and their offset maps into `context`."""
     by_article: dict[Any, list[Claim]] = {article.pk: [] for article in articles}
     if not by_article:

@@ -172,7 +172,7 @@ class ArticleListOutput(SparseFieldsMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Article
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "url",
             "title",
@@ -186,7 +186,7 @@ class ArticleListOutput(SparseFieldsMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         )
-        read_only_fields = fields
+        read_only_fields: tuple[str, ...] = fields
         list_serializer_class = ArticleList
 
     @extend_schema_field(ClaimOutput(many=True))

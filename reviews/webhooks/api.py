@@ -50,7 +50,7 @@ class WebhookOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "url",
             "events",
