@@ -22,9 +22,13 @@ ALL_ROLES = (REVIEWER, EDITOR, SUBMITTER)
 def user_roles(user: Any) -> frozenset[str]:
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
+    # Set first by API token authentication: a token acts with its own role only, even when
+    # its owner is a superuser.
+    cached = getattr(user, "_factcheck_roles", None)
+    if cached is not None:
+        return cached
     if user.is_superuser:
         return frozenset(ALL_ROLES)
-    cached = getattr(user, "_factcheck_roles", None)
     if cached is None:
         cached = frozenset(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
         user._factcheck_roles = cached

@@ -23,7 +23,9 @@ from reviews.workflow import Action, State, Verdict, available_actions, transiti
 logger = logging.getLogger(__name__)
 
 # A link in one of these healths does not count as evidence a verdict can be published on.
-BROKEN_LINK_HEALTHS = ("broken", "dead", "soft_404", "unsafe")
+# `unsafe` is not among them: the checker refused to fetch it (a private address, or outside
+# an egress allow-list), which says nothing about whether the source is there.
+BROKEN_LINK_HEALTHS = ("broken", "dead", "soft_404")
 TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
 
 
@@ -183,7 +185,7 @@ def _check_publishable(review: Review) -> None:
         raise DomainError("Publishing needs at least one evidence link.", field="evidence")
     if all(health in BROKEN_LINK_HEALTHS for health in healths):
         raise DomainError(
-            "Every evidence link is broken, dead, a soft 404 or unsafe; attach a working source.",
+            "Every evidence link is broken, dead or a soft 404; attach a working source.",
             field="evidence",
         )
 

@@ -15,7 +15,9 @@ def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_com
     from annotations.linkhealth import tasks
 
     sent = []
+    archived = []
     monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: sent.append(link_id))
+    monkeypatch.setattr(tasks.evidence_find_archive, "delay", lambda ev_id: archived.append(ev_id))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = add(
             client_for(reviewer),
@@ -23,11 +25,15 @@ def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_com
             url="https://Example.org/report?utm_source=x",
             stance="supports",
         )
+        # Nothing is enqueued before the transaction commits.
+        assert sent == [] and archived == []
     assert response.status_code == 201, response.data
     assert response.data["link"]["url"] == "https://example.org/report"
     assert response.data["link"]["health"] == "unchecked"
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2
     assert sent == [response.data["link"]["id"]]
+    # No archive URL was given: the archive is asked for a copy of the page.
+    assert archived == [response.data["id"]]
     assert Link.objects.count() == 1
 
 
