@@ -166,8 +166,12 @@ def test_keyboard_selection_with_emoji_and_accents(
     assert offsets["exact"] == "600 000 soldats"
     # JavaScript counts UTF-16 units: the emoji before it are wider than one code point.
     assert offsets["start"] > text.index("600")
-    page.keyboard.press("Enter")
-    page.locator("#claim-panel").get_by_text("“600 000 soldats”").wait_for()
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/claims/" in r.url, timeout=30_000
+    ) as marked:
+        page.keyboard.press("Enter")
+    assert marked.value.status == 201, marked.value.text()
+    page.locator("#claim-panel").get_by_text("“600 000 soldats”").wait_for(timeout=30_000)
     claim = Claim.objects.get(article=article)
     assert (claim.start, claim.end) == (text.index("600"), text.index("600") + 15)
 
