@@ -90,6 +90,9 @@ def article_submit(
         "language": language,
     }
     if canonical:
+        inserted = _article_insert_new(url=canonical, text=prepared, by=by, metadata=metadata)
+        if inserted is not None:
+            return SubmitOutcome(article=inserted, status="created")
         existing = Article.objects.select_for_update().filter(url=canonical).first()
         if existing is not None:
             return _article_resubmit(article=existing, by=by, text=prepared, metadata=metadata)
@@ -111,6 +114,61 @@ def article_submit(
         article=article, number=1, text=prepared, content_hash=article.content_hash, created_by=by
     )
     return SubmitOutcome(article=article, status="created")
+
+
+def _article_insert_new(
+    *, url: str, text: str, by: Any, metadata: dict[str, Any]
+) -> Article | None:
+    """On PostgreSQL, store a new article with a URL and its first revision in one statement
+    (``INSERT ... ON CONFLICT (url) DO NOTHING`` and the revision's INSERT in one query):
+    the article, or None when the URL is stored already (or on another database), then the
+    caller locks and resubmits. A concurrent insert of the same URL makes this wait for its
+    transaction, so a race ends in "unchanged" rather than an IntegrityError. Article and
+    ArticleRevision have no history or save signals to miss."""
+    connection = connections[router.db_for_write(Article)]
+    if connection.vendor != "postgresql":
+        return None
+    article = Article(
+        url=url,
+        text=text,
+        content_hash=_content_hash(text),
+        created_by=by,
+        current_revision=1,
+        **metadata,
+    )
+    revision = ArticleRevision(
+        article=article, number=1, text=text, content_hash=article.content_hash, created_by=by
+    )
+    quote = connection.ops.quote_name
+
+    def insert_values(obj: Model) -> tuple[list[str], list[Any]]:
+        fields = [
+            f
+            for f in obj._meta.concrete_fields
+            if not f.generated and f is not getattr(obj._meta, "auto_field", None)
+        ]
+        columns = [quote(str(f.column)) for f in fields]
+        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        return columns, values
+
+    a_columns, a_values = insert_values(article)
+    r_columns, r_values = insert_values(revision)
+    a_placeholders = ", ".join(["%s"] * len(a_values))
+    r_placeholders = ", ".join(["%s"] * len(r_values))
+    sql = (
+        f"WITH a AS (INSERT INTO {quote(Article._meta.db_table)} ({', '.join(a_columns)}) "  # noqa: S608
+        f"VALUES ({a_placeholders}) ON CONFLICT ({quote('url')}) DO NOTHING RETURNING 1) "
+        f"INSERT INTO {quote(ArticleRevision._meta.db_table)} ({', '.join(r_columns)}) "
+        f"SELECT {r_placeholders} FROM a RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, a_values + r_values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    article._state.adding = False
+    article._state.db = connection.alias
+    return article
 
 
 def _article_with_text(text: str) -> Article | None:

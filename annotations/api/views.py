@@ -20,7 +20,7 @@ from annotations.anchoring import OffsetMap
 from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
 from annotations.linkhealth.services import link_request_check
-from annotations.models import Article, ArticleRevision, Claim, LinkCheck
+from annotations.models import Article, ArticleRevision, Claim, Evidence, LinkCheck
 from factcheck.errors import DomainError, NotFound
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
 
@@ -73,8 +73,75 @@ def _offset_maps(claims: Iterable[Claim], *, article: Article | None = None) -> 
     return maps
 
 
+# What ClaimOutput reads of a claim's related rows: users' usernames, the revision's number
+# (its text comes once, through _offset_maps), the review summary's fields.
+_BODY_COLUMNS = tuple(f.name for f in Claim._meta.concrete_fields if f.name not in ("article",)) + (
+    "article",
+    "revision__number",
+    "revision__article",
+    "created_by__username",
+    "review__claim",
+    "review__state",
+    "review__verdict",
+    "review__needs_rereview",
+    "review__version",
+    "review__assignee__username",
+)
+
+
+# What EvidenceOutput reads (its fields, LinkSummaryOutput's, and evidence_is_stale's).
+_EVIDENCE_COLUMNS = (
+    "id",
+    "claim",
+    "url",
+    "title",
+    "stance",
+    "note",
+    "archive_url",
+    "fingerprint_at_attach",
+    "changed",
+    "created_at",
+    "added_by__username",
+    *(f"link__{name}" for name in s.LinkSummaryOutput.Meta.fields),
+    "link__last_ok_at",
+)
+
+
+def _evidence_for_output() -> QuerySet[Evidence]:
+    return (
+        Evidence.objects.select_related("link", "added_by")
+        .only(*_EVIDENCE_COLUMNS)
+        .order_by("created_at")
+    )
+
+
+def _claims_for_body(user: Any, article: Article) -> list[Claim]:
+    """The article's claims for ClaimOutput: the columns it reads, and their evidence loaded
+    by article (one query) rather than by a list of a thousand claim ids."""
+    claims = list(_claims_of(user, article).prefetch_related(None).defer(None).only(*_BODY_COLUMNS))
+    if not claims:
+        return claims
+    _attach_evidence(claims, _evidence_for_output().filter(claim__article=article))
+    return claims
+
+
+def _attach_evidence(claims: list[Claim], evidence: Iterable[Evidence]) -> None:
+    """What prefetch_related("evidence") does, in one pass over ``evidence``.
+
+    The rows go where prefetch_related puts them (claim.evidence.all() answers from there),
+    as a list rather than a filled queryset per claim: cloning those cost more than the query.
+    """
+    by_claim: dict[Any, list[Evidence]] = {claim.pk: [] for claim in claims}
+    for row in evidence:
+        rows = by_claim.get(row.claim_id)
+        if rows is not None:
+            rows.append(row)
+    for claim in claims:
+        claim._prefetched_objects_cache = {"evidence": by_claim[claim.pk]}  # type: ignore[attr-defined]
+
+
 def _article_body(request: Request, article: Article, output: Any, **context: Any) -> Any:
-    claims = list(_claims_of(request.user, article))
+    claims = _claims_for_body(request.user, article)
     context |= {
         "request": request,
         "claims": claims,
@@ -145,12 +212,22 @@ class ClaimListView(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         # Claims of many articles: each row brings its revision's text (which its offsets
-        # point into), not its article's too.
-        return selectors.claim_list(user=self.request.user).defer("article__text")
+        # point into); the article is not joined (the output needs its id only).
+        # Only the columns ClaimOutput reads, of the claims and of their related rows.
+        return (
+            selectors.claim_list(user=self.request.user)
+            .select_related(None)
+            .select_related("revision", "created_by", "review", "review__assignee")
+            .only(*_BODY_COLUMNS, "revision__text")
+            .prefetch_related(None)  # list() attaches the page's evidence
+        )
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims = list(page or [])
+        if claims:
+            pks = [claim.pk for claim in claims]
+            _attach_evidence(claims, _evidence_for_output().filter(claim_id__in=pks))
         context = {**self.get_serializer_context(), "offset_maps": _offset_maps(claims)}
         data = s.ClaimOutput(claims, many=True, context=context).data
         return self.get_paginated_response(data)
