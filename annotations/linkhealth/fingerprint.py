@@ -103,14 +103,19 @@ class _TextExtractor(HTMLParser):
         if self._in_title:
             self.title_parts.append(data)
             return
-        drop, chrome, main = self._flags()
-        if drop:
-            return
-        self.all_parts.append(data)
-        if not chrome:
-            self.content_parts.append(data)
-            if main:
-                self.main_parts.append(data)
+        _collect(self, data, self._flags())
+
+
+def _collect(into: _TextExtractor | _TreeText, data: str, flags: tuple[bool, bool, bool]) -> None:
+    """File a run of text under all / content (not page chrome) / main (inside <main>)."""
+    drop, chrome, main = flags
+    if drop:
+        return
+    into.all_parts.append(data)
+    if not chrome:
+        into.content_parts.append(data)
+        if main:
+            into.main_parts.append(data)
 
 
 def _charset(body: bytes, content_type: str) -> str:
@@ -189,14 +194,7 @@ class _TreeText:
                     self._add(el.tail, flags[-1])
 
     def _add(self, data: str, flags: tuple[bool, bool, bool]) -> None:
-        drop, chrome, main = flags
-        if drop:
-            return
-        self.all_parts.append(data)
-        if not chrome:
-            self.content_parts.append(data)
-            if main:
-                self.main_parts.append(data)
+        _collect(self, data, flags)
 
 
 @functools.lru_cache(maxsize=32)
