@@ -596,18 +596,6 @@ def _prior_broken(links: list[Link]) -> dict[int, list[datetime]]:
     return prior
 
 
-def link_check_run(*, link_id: int, attempt_key: str) -> str:
-    """Lease, fetch, classify and record one link. Returns what happened, for logs."""
-    outcome = links_check_batch(link_ids=[link_id], attempt_prefix=attempt_key)
-    if link_id in outcome.recorded:
-        return outcome.recorded[link_id]
-    if link_id in outcome.deferred:
-        return "deferred"
-    if link_id in outcome.backed_off:
-        return "backed-off"
-    return outcome.skipped.get(link_id, "gone")
-
-
 def links_give_up(*, link_ids: Sequence[int], attempt_prefix: str, deliveries: int) -> int:
     """Record an `error` check for each link a task could not finish (it kept killing its
     worker), once per attempt, and release the leases. Returns how many were recorded."""
