@@ -19,6 +19,7 @@ Pure Python: no Django imports.
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import ssl
 import time
@@ -61,6 +62,8 @@ PERMANENT_STATUSES = frozenset({301, 308})
 HEAD_FALLBACK_STATUSES = frozenset({403, 404, 405, 501})
 # HEAD failures worth one GET: servers that hang up or choke on HEAD but serve GET.
 HEAD_FALLBACK_ERRORS = frozenset({"timeout", "reset", "protocol"})
+# How often a lane whose sibling holds its host looks for a second slot (fetch_many).
+SIBLING_RETRY_SECONDS = 0.1
 ERROR_CLASSES = (
     "unsafe",
     "dns",
@@ -562,6 +565,7 @@ async def fetch_many(
     conditionals: Sequence[dict[str, str] | None] | None = None,
     gate: HostGate | None = None,
     on_result: Callable[[int, FetchResult | None], None] | None = None,
+    client: Client | None = None,
 ) -> list[FetchResult | None]:
     """Check many URLs with one client; results come back in the order of `urls`.
 
@@ -576,6 +580,9 @@ async def fetch_many(
     through the gate, shared) and checks that host's URLs one after another on it, for as
     long as the gate's `keep` allows. A batch of many URLs of one host so costs a few gate
     round trips, not two per URL.
+
+    A `client` from `make_client` (kept open by its owner) lets calls share kept-alive
+    connections; without one, a client is made for this call and closed at its end.
     """
     results: list[FetchResult | None] = [None] * len(urls)
     queues: dict[str, deque[int]] = {}
@@ -592,7 +599,9 @@ async def fetch_many(
         else:
             results[index] = result
 
-    async with make_client(config) as client:
+    own_client = client is None
+    active = client or make_client(config)
+    try:
 
         async def check(index: int) -> None:
             emit(
@@ -601,7 +610,7 @@ async def fetch_many(
                     urls[index],
                     policy=policy,
                     config=config,
-                    client=client,
+                    client=active,
                     resolver=resolver,
                     conditional=conditionals[index] if conditionals else None,
                     want_body=want_body,
@@ -610,6 +619,7 @@ async def fetch_many(
 
         async def lane(host: str, queue: deque[int]) -> None:
             while queue:
+                sibling_busy = False
                 async with global_sem:
                     if not queue:
                         return
@@ -617,26 +627,31 @@ async def fetch_many(
                         token: str | None = ""
                     elif holding.get(host) and try_acquire is not None:
                         # A lane of ours is on this host: take a second slot only if one is
-                        # free now; polling for it would only spend CPU, the queue drains.
+                        # free now (another process may hold it). If not, look again later
+                        # while there is work left for two; the sibling drains the rest.
                         token = await try_acquire(host)
+                        sibling_busy = token is None and len(queue) > 1
                     else:
                         token = await gate.acquire(host)
-                    if token is None:
+                    if token is None and not sibling_busy:
                         return  # turned away: what this host has left is deferred below
-                    held_since = time.monotonic()
-                    holding[host] = holding.get(host, 0) + 1
-                    try:
-                        while queue:
-                            await check(queue.popleft())
-                            if gate is not None and not (
-                                keep is not None
-                                and keep(host, token, time.monotonic() - held_since)
-                            ):
-                                break
-                    finally:
-                        holding[host] -= 1
-                        if gate is not None and token:
-                            await gate.release(host, token)
+                    if token is not None:
+                        held_since = time.monotonic()
+                        holding[host] = holding.get(host, 0) + 1
+                        try:
+                            while queue:
+                                await check(queue.popleft())
+                                if gate is not None and not (
+                                    keep is not None
+                                    and keep(host, token, time.monotonic() - held_since)
+                                ):
+                                    break
+                        finally:
+                            holding[host] -= 1
+                            if gate is not None and token:
+                                await gate.release(host, token)
+                if sibling_busy:
+                    await asyncio.sleep(SIBLING_RETRY_SECONDS * random.uniform(0.5, 1.5))
 
         async def host_lanes(host: str, queue: deque[int]) -> None:
             lanes = min(max(per_host_limit, 1), len(queue))
@@ -645,6 +660,9 @@ async def fetch_many(
                 emit(queue.popleft(), None)
 
         await asyncio.gather(*(host_lanes(host, queue) for host, queue in queues.items()))
+    finally:
+        if own_client:
+            await active.aclose()
     return results
 
 

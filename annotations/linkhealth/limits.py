@@ -29,29 +29,55 @@ import redis.asyncio as aredis
 
 PREFIX = "linkcheck"
 
-# KEYS: host holders, global holders, host breaker, host waiters. ARGV: host limit, global
-# limit, token, token ttl (ms), polite (1: the caller just gave up a slot it had held for a
-# while: it lets a waiting process go first). Returns 1 (taken), 0 (full), or -N (breaker open
-# for N more ms). A caller turned away by a full host leaves a short-lived "waiting" mark.
+# KEYS: host holders, global holders, host breaker, host queue, host queue heartbeats.
+# ARGV: host limit, global limit, token, token ttl (ms), queue (1: join the host's queue when
+# turned away), waiter ttl (ms). Returns 1 (taken), 0 (not now), or -N (breaker open for N
+# more ms).
+#
+# Waiters are served first come, first served: a caller takes a free slot only when every
+# live waiter ahead of it could take one too, so a process that keeps coming back (a holder
+# queueing again after a long hold, a second lane looking for a spare slot) cannot starve
+# one that has been waiting. A waiter that stops polling (its process died, or it gave up
+# and left) drops out of the queue after the waiter ttl.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local open_until = tonumber(redis.call('HGET', KEYS[3], 'open_until') or '0')
 if open_until > now then return -(open_until - now) end
 local ttl = tonumber(ARGV[4])
+local wttl = tonumber(ARGV[6])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - ttl)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  redis.call('SET', KEYS[4], '1', 'PX', 250)
-  return 0
+local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now - wttl)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[4], unpack(gone))
+  redis.call('ZREM', KEYS[5], unpack(gone))
 end
-if ARGV[5] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('ZADD', KEYS[2], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ttl * 2)
-redis.call('PEXPIRE', KEYS[2], ttl * 2)
-if ARGV[5] ~= '1' then redis.call('DEL', KEYS[4]) end
+local ahead = redis.call('ZRANK', KEYS[4], ARGV[3])
+if not ahead then ahead = redis.call('ZCARD', KEYS[4]) end
+if redis.call('ZCARD', KEYS[1]) + ahead < tonumber(ARGV[1])
+   and redis.call('ZCARD', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('ZADD', KEYS[2], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ttl * 2)
+  redis.call('PEXPIRE', KEYS[2], ttl * 2)
+  redis.call('ZREM', KEYS[4], ARGV[3])
+  redis.call('ZREM', KEYS[5], ARGV[3])
+  return 1
+end
+if ARGV[5] == '1' then
+  redis.call('ZADD', KEYS[4], 'NX', now, ARGV[3])
+  redis.call('ZADD', KEYS[5], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[4], wttl * 2)
+  redis.call('PEXPIRE', KEYS[5], wttl * 2)
+end
+return 0
+"""
+
+# KEYS: host queue, host queue heartbeats; ARGV: token. A waiter that gives up leaves.
+_LEAVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 """
 
@@ -100,8 +126,8 @@ def _breaker_key(host: str) -> str:
     return f"{PREFIX}:breaker:{host}"
 
 
-def _waiting_key(host: str) -> str:
-    return f"{PREFIX}:waiting:{host}"
+def _queue_keys(host: str) -> list[str]:
+    return [f"{PREFIX}:queue:{host}", f"{PREFIX}:queue-seen:{host}"]
 
 
 GLOBAL_KEY = f"{PREFIX}:global"
@@ -120,9 +146,16 @@ class LimitConfig:
     # slot back and queues again (so a process waiting for that host gets its turn, and an
     # opened breaker is seen). Default: a quarter of max_wait_seconds.
     max_hold_seconds: float | None = None
+    # A waiter that has not polled for this long has left the host's queue.
+    waiter_ttl_seconds: float = 1.0
     breaker_threshold: int = 5
     breaker_cooldown_seconds: float = 60.0
     breaker_max_cooldown_seconds: float = 3600.0
+
+
+def async_client(url: str) -> aredis.Redis:
+    """The gate's Redis client; bound to the event loop that first uses it."""
+    return aredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 class RedisHostGate:
@@ -132,17 +165,20 @@ class RedisHostGate:
     worker process hostage); then `acquire` returns None and the URL is deferred. A host
     whose breaker is open is deferred at once; `open_for[host]` tells for how long.
 
-    A slot may serve several URLs of its host in turn (`keep`) for up to `max_hold_seconds`;
-    then its holder releases it and acquires again politely, behind any process that was
-    turned away from that host meanwhile.
+    Waiters are served in the order they came (a queue per host in Redis). A slot may serve
+    several URLs of its host in turn (`keep`) for up to `max_hold_seconds`; then its holder
+    releases it and queues again, behind any process that was waiting for that host.
     """
 
-    def __init__(self, url: str, config: LimitConfig) -> None:
-        self.client = aredis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    def __init__(self, url: str, config: LimitConfig, client: aredis.Redis | None = None) -> None:
+        # A shared `client` (its pool's connections kept across batches) stays open on aclose.
+        self._own_client = client is None
+        self.client = client or async_client(url)
         self.config = config
         self._acquire = self.client.register_script(_ACQUIRE)
         self._release = self.client.register_script(_RELEASE)
         self._refresh = self.client.register_script(_REFRESH)
+        self._leave = self.client.register_script(_LEAVE)
         self.open_for: dict[str, float] = {}
         # Hosts that stayed full for a whole wait: the rest of this batch's URLs on them are
         # deferred at once instead of each waiting in turn.
@@ -151,15 +187,10 @@ class RedisHostGate:
         self._refresher: asyncio.Task[None] | None = None
         hold = config.max_hold_seconds
         self.max_hold = config.max_wait_seconds / 4 if hold is None else hold
-        # Hosts whose next acquire follows a slot given back after a full hold.
-        self._polite: dict[str, int] = {}
 
     def keep(self, host: str, token: str, held_for: float) -> bool:
         """Whether the holder of `token` may check one more URL of `host` on it."""
-        if held_for < self.max_hold:
-            return True
-        self._polite[host] = self._polite.get(host, 0) + 1
-        return False
+        return held_for < self.max_hold
 
     async def _keep_alive(self) -> None:
         while True:
@@ -191,7 +222,8 @@ class RedisHostGate:
         return await self._take(host, wait=True)
 
     async def try_acquire(self, host: str) -> str | None:
-        """One attempt, no waiting: for a caller that already holds a slot on `host`."""
+        """One attempt, no waiting and no place in the queue: for a caller that already
+        holds a slot on `host`. It gets a slot only when no waiter wants it."""
         return await self._take(host, wait=False)
 
     async def _take(self, host: str, *, wait: bool) -> str | None:
@@ -201,34 +233,41 @@ class RedisHostGate:
         if self._refresher is None:
             self._refresher = asyncio.create_task(self._keep_alive())
         token = secrets.token_hex(8)
-        polite = self._polite.get(host, 0) > 0
-        if polite:
-            self._polite[host] -= 1
-        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), _waiting_key(host)]
+        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), *_queue_keys(host)]
         args = [
             self.config.per_host,
             self.config.global_limit,
             token,
             int(self.config.token_ttl_seconds * 1000),
-            1 if polite else 0,
+            1 if wait else 0,
+            int(self.config.waiter_ttl_seconds * 1000),
         ]
         deadline = time.monotonic() + self.config.max_wait_seconds
         pause = 0.005
-        while True:
-            taken = await self._call(self._acquire, keys, args)
-            if taken == 1:
-                self._held[token] = host
-                return token
-            if taken < 0:
-                self.open_for[host] = -taken / 1000
-                return None
-            if not wait:
-                return None
-            if time.monotonic() >= deadline:
-                self.saturated[host] = time.monotonic()
-                return None
-            await asyncio.sleep(pause * random.uniform(0.5, 1.5))
-            pause = min(pause * 1.5, 0.05)
+        queued = False
+        try:
+            while True:
+                taken = await self._call(self._acquire, keys, args)
+                if taken == 1:
+                    queued = False
+                    self._held[token] = host
+                    return token
+                if taken < 0:
+                    self.open_for[host] = -taken / 1000
+                    return None
+                if not wait:
+                    return None
+                queued = True
+                if time.monotonic() >= deadline:
+                    self.saturated[host] = time.monotonic()
+                    return None
+                # Polls stay well inside the waiter ttl, so a live waiter keeps its place.
+                await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+                pause = min(pause * 1.5, 0.05, self.config.waiter_ttl_seconds / 4)
+        finally:
+            if queued:  # gave up or was cancelled: make way for the next waiter
+                with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
+                    await self._leave(keys=_queue_keys(host), args=[token])
 
     async def release(self, host: str, token: str) -> None:
         self._held.pop(token, None)
@@ -241,7 +280,8 @@ class RedisHostGate:
             self._refresher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._refresher
-        await self.client.aclose()
+        if self._own_client:
+            await self.client.aclose()
 
 
 class SharedLimits:

@@ -4,19 +4,17 @@ The fetcher has no ORM; this module is where fetch results meet the database. On
 links everywhere — the Celery tasks (one link or a batch) and `manage.py check_links` — so the
 limits, the classification and the recording are the same whoever runs them:
 
-    links_check_batch -> lease -> fetch_many (in a thread, async, limited per host through
-    Redis) -> classify (with the host's cached soft-404 probe) -> _record_many (bulk, once
+    links_check_batch -> lease -> fetch_many (on the process's fetch loop, async, limited per
+    host through Redis) -> classify (with the host's cached soft-404 probe) -> _record_many (bulk, once
     per attempt_key)
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import queue
 import random
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from annotations.linkhealth.fetcher import (
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
 from annotations.linkhealth.guard import EgressPolicy
 from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
+from annotations.linkhealth.loop import FetchLoop, fetch_loop
 from annotations.models import Evidence, Link, LinkCheck, LinkHealth
 from annotations.urlnorm import url_host
 
@@ -175,6 +174,11 @@ def links_enqueue_due(*, limit: int | None = None, now: datetime | None = None) 
             batches = [ids[i : i + size] for i in range(0, len(ids), size)]
             transaction.on_commit(lambda: [check_links_batch.delay(b) for b in batches])
     return ids
+
+
+def lease_time_budget() -> float:
+    """Seconds a batch may keep starting fetches: its leases outlast the last one begun."""
+    return max(5.0, settings.LINKCHECK_LEASE_SECONDS - settings.LINKCHECK_TOTAL_TIMEOUT - 10)
 
 
 def links_lease(*, link_ids: Sequence[int], owner: str, now: datetime | None = None) -> list[Link]:
@@ -307,19 +311,23 @@ def _stream_fetches(
     shared: bool,
     deadline: float | None,
 ) -> Iterator[tuple[int, FetchResult | None]]:
-    """Run fetch_many in its own thread and event loop; yield (index, result) as they end,
-    and (-1, None) when nothing ended for FLUSH_SECONDS.
+    """Run fetch_many on this process's fetch loop; yield (index, result) as they end, and
+    (-1, None) when nothing ended for FLUSH_SECONDS.
 
     The caller's thread keeps the database connection (and, in tests, the test transaction)
-    and records results while the rest are still being fetched.
+    and records results while the rest are still being fetched. Should the caller stop early
+    (an error, a soft time limit), the fetches still running are cancelled.
     """
     results: queue.Queue[tuple[int, FetchResult | None] | BaseException | None] = queue.Queue()
     limits_url = settings.LINKCHECK_REDIS_URL if shared else ""
     lconfig = limit_config()
     policy, config = egress_policy(), fetch_config()
 
-    async def run() -> None:
-        gate = _DeadlineGate(RedisHostGate(limits_url, lconfig) if limits_url else None, deadline)
+    async def run(loop: FetchLoop) -> None:
+        inner = None
+        if limits_url:
+            inner = RedisHostGate(limits_url, lconfig, client=loop.redis(limits_url))
+        gate = _DeadlineGate(inner, deadline)
         try:
             await fetch_many(
                 urls,
@@ -331,32 +339,30 @@ def _stream_fetches(
                 conditionals=conditionals,
                 gate=gate,
                 on_result=lambda i, r: results.put((i, r)),
+                client=loop.client(config),
             )
+        except BaseException as exc:  # handed to the caller's thread
+            results.put(exc)
+            raise
         finally:
             await gate.aclose()
-
-    def target() -> None:
-        try:
-            asyncio.run(run())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            results.put(exc)
-        finally:
             results.put(None)
 
-    thread = threading.Thread(target=target, name="linkcheck-fetch", daemon=True)
-    thread.start()
-    while True:
-        try:
-            item = results.get(timeout=FLUSH_SECONDS)
-        except queue.Empty:
-            yield -1, None  # a tick: time to record what has come in so far
-            continue
-        if item is None:
-            break
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-    thread.join()
+    future = fetch_loop().submit(run)
+    try:
+        while True:
+            try:
+                item = results.get(timeout=FLUSH_SECONDS)
+            except queue.Empty:
+                yield -1, None  # a tick: time to record what has come in so far
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        future.cancel()
 
 
 class _DeadlineGate:
