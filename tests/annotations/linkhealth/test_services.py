@@ -52,6 +52,12 @@ class Site(ThreadingHTTPServer):
         self.in_flight = 0
         self.max_in_flight = 0
         self.delay = 0.0
+        self.connections = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.lock:
+            self.connections += 1
+        super().process_request(request, client_address)
 
     @property
     def port(self) -> int:
@@ -305,6 +311,90 @@ def test_bad_input_each_gets_a_health_and_a_message(site: Site, settings: Any) -
     assert rows[site.url("/huge")].health == "ok"
     assert rows[f"http://127.0.0.1:{silent_port}/never"].health == "error"
     assert "timed out" in rows[f"http://127.0.0.1:{silent_port}/never"].last_error
+
+
+def test_batches_in_one_process_reuse_kept_alive_connections(site: Site) -> None:
+    first = make_links(*(site.url(f"/article/{i}") for i in range(6)))
+    assert len(check(first).recorded) == 6
+    opened = site.connections
+    assert 1 <= opened <= 2  # the per-host limit: at most two connections
+    second = make_links(*(site.url(f"/article/{i}") for i in range(6, 12)))
+    assert len(check(second, prefix="t2").recorded) == 6
+    assert site.connections == opened  # the next batch (a next task) opened none
+
+
+def test_shared_gate_serves_waiters_first_come_first_served(settings: Any) -> None:
+    """A holder that gives its slot back and queues again, or a second lane looking for a
+    spare slot, never jumps ahead of another process that is waiting for the host."""
+    config = LimitConfig(per_host=1, global_limit=10, token_ttl_seconds=5.0, max_wait_seconds=3.0)
+
+    async def main() -> None:
+        busy = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)
+        patient = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # another process
+        try:
+            token = await busy.acquire("h.test")
+            assert token
+            waiter = asyncio.create_task(patient.acquire("h.test"))
+            await asyncio.sleep(0.2)  # the other process is queued now
+            assert not waiter.done()
+            await busy.release("h.test", token)
+            assert await busy.try_acquire("h.test") is None  # no jumping the queue
+            again = asyncio.create_task(busy.acquire("h.test"))  # queues behind it
+            got = await asyncio.wait_for(waiter, 2)
+            assert got and not again.done()
+            await patient.release("h.test", got)
+            assert await asyncio.wait_for(again, 2)
+        finally:
+            await busy.aclose()
+            await patient.aclose()
+
+    asyncio.run(main())
+
+
+def test_a_slot_freed_by_another_process_is_picked_up_mid_batch(site: Site, settings: Any) -> None:
+    settings.LINKCHECK_PER_HOST_LIMIT = 2
+    site.delay = 0.05
+    config = services.limit_config()
+    other = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # another worker
+    loop = asyncio.new_event_loop()
+    token = loop.run_until_complete(other.acquire("127.0.0.1"))
+    assert token
+
+    def release_soon() -> None:
+        time.sleep(0.4)
+        loop.run_until_complete(other.release("127.0.0.1", token))
+        loop.run_until_complete(other.aclose())
+
+    links = make_links(*(site.url(f"/article/{i}") for i in range(30)))
+    releaser = threading.Thread(target=release_soon)
+    releaser.start()
+    try:
+        outcome = check(links)
+    finally:
+        releaser.join()
+        loop.close()
+    assert len(outcome.recorded) == 30 and not outcome.deferred
+    assert site.max_in_flight == 2  # one slot at first, both once the other let go
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue(settings: Any) -> None:
+    config = LimitConfig(per_host=1, global_limit=10, token_ttl_seconds=5.0, max_wait_seconds=0.2)
+
+    async def main() -> None:
+        one = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)
+        two = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)
+        try:
+            token = await one.acquire("h.test")
+            assert token
+            assert await two.acquire("h.test") is None  # waited 0.2 s, gave up
+            await one.release("h.test", token)
+            # Nobody is queued any more: a caller without a place in the queue gets it.
+            assert await one.try_acquire("h.test")
+        finally:
+            await one.aclose()
+            await two.aclose()
+
+    asyncio.run(main())
 
 
 def test_shared_gate_holds_the_per_host_limit_and_defers_when_full(settings: Any) -> None:
