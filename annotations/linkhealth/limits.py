@@ -29,7 +29,8 @@ import redis.asyncio as aredis
 
 PREFIX = "linkcheck"
 
-# KEYS: host holders, global holders, host breaker, host queue, host queue heartbeats.
+# KEYS: host holders, global holders, host breaker, host queue, host queue heartbeats, host
+# wake list.
 # ARGV: host limit, global limit, token, token ttl (ms), queue (1: join the host's queue when
 # turned away), waiter ttl (ms). Returns 1 (taken), 0 (not now), or -N (breaker open for N
 # more ms).
@@ -66,6 +67,12 @@ if redis.call('ZCARD', KEYS[1]) + ahead < tonumber(ARGV[1])
   return 1
 end
 if ARGV[5] == '1' then
+  if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+    -- A slot is free but a waiter ahead is due it: wake the waiters so that one takes it.
+    redis.call('RPUSH', KEYS[6], '1')
+    redis.call('LTRIM', KEYS[6], -4, -1)
+    redis.call('PEXPIRE', KEYS[6], wttl)
+  end
   redis.call('ZADD', KEYS[4], 'NX', now, ARGV[3])
   redis.call('ZADD', KEYS[5], now, ARGV[3])
   redis.call('PEXPIRE', KEYS[4], wttl * 2)
@@ -91,9 +98,17 @@ end
 return 1
 """
 
+# KEYS: host holders, global holders, host queue, host wake list; ARGV: token, waiter ttl.
+# Waiters block on the wake list (BLPOP) between attempts: a released slot wakes one at once
+# instead of idling until its next poll.
 _RELEASE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('ZCARD', KEYS[3]) > 0 then
+  redis.call('RPUSH', KEYS[4], '1')
+  redis.call('LTRIM', KEYS[4], -4, -1)
+  redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[2]))
+end
 return 1
 """
 
@@ -128,6 +143,10 @@ def _breaker_key(host: str) -> str:
 
 def _queue_keys(host: str) -> list[str]:
     return [f"{PREFIX}:queue:{host}", f"{PREFIX}:queue-seen:{host}"]
+
+
+def _wake_key(host: str) -> str:
+    return f"{PREFIX}:wake:{host}"
 
 
 GLOBAL_KEY = f"{PREFIX}:global"
@@ -233,7 +252,8 @@ class RedisHostGate:
         if self._refresher is None:
             self._refresher = asyncio.create_task(self._keep_alive())
         token = secrets.token_hex(8)
-        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), *_queue_keys(host)]
+        wake = _wake_key(host)
+        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), *_queue_keys(host), wake]
         args = [
             self.config.per_host,
             self.config.global_limit,
@@ -261,19 +281,27 @@ class RedisHostGate:
                 if time.monotonic() >= deadline:
                     self.saturated[host] = time.monotonic()
                     return None
-                # Polls stay well inside the waiter ttl, so a live waiter keeps its place.
-                await asyncio.sleep(pause * random.uniform(0.5, 1.5))
+                # Wait for a release (or the next poll: they stay well inside the waiter
+                # ttl, so a live waiter keeps its place).
+                await self._wait_for_wake(wake, pause * random.uniform(0.5, 1.5))
                 pause = min(pause * 1.5, 0.05, self.config.waiter_ttl_seconds / 4)
         finally:
             if queued:  # gave up or was cancelled: make way for the next waiter
                 with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
                     await self._leave(keys=_queue_keys(host), args=[token])
 
+    async def _wait_for_wake(self, key: str, seconds: float) -> None:
+        try:
+            await self.client.blpop([key], timeout=max(seconds, 0.001))
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            await asyncio.sleep(seconds)  # the next attempt retries through _call
+
     async def release(self, host: str, token: str) -> None:
         self._held.pop(token, None)
+        keys = [_host_key(host), GLOBAL_KEY, _queue_keys(host)[0], _wake_key(host)]
         # On a Redis outage the slot expires after token_ttl by itself.
         with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
-            await self._release(keys=[_host_key(host), GLOBAL_KEY], args=[token])
+            await self._release(keys=keys, args=[token, int(self.config.waiter_ttl_seconds * 1000)])
 
     async def aclose(self) -> None:
         if self._refresher is not None:
