@@ -537,6 +537,25 @@ def test_check_links_command_checks_some_links(site: Site, capsys: Any) -> None:
     assert Link.objects.get(url="ftp://files.test/x").health == "unsafe"
 
 
+def test_check_links_starts_no_fetch_its_lease_could_not_cover(
+    site: Site, settings: Any, capsys: Any
+) -> None:
+    """Links not begun while their lease still covers a whole fetch wait for the next round
+    (leased afresh) instead of being fetched under a lease that may already have run out."""
+    settings.LINKCHECK_PER_HOST_LIMIT = 1
+    settings.LINKCHECK_TOTAL_TIMEOUT = 1.0
+    settings.LINKCHECK_LEASE_SECONDS = 16  # budget: max(5, 16 - 1 - 10) = 5 s per round
+    site.delay = 0.5
+    links = make_links(*(site.url(f"/article/{i}") for i in range(14)))
+    call_command("check_links", "--no-progress")
+    assert "checked 14 links" in capsys.readouterr().out
+    keys = list(LinkCheck.objects.values_list("attempt_key", flat=True))
+    assert len(keys) == len(links)  # each link checked once
+    rounds = {key.split(":")[2] for key in keys}  # cli:<run>:<round>:<link>
+    assert rounds == {"1", "2"}
+    assert site.max_in_flight == 1
+
+
 def test_links_list_loads_a_bounded_number_of_checks(
     client_for: Any, reviewer: Any, django_assert_max_num_queries: Any, settings: Any
 ) -> None:
