@@ -139,7 +139,10 @@ function onTextKeydown(event) {
   if (!root || event.target !== root) return;
   if (event.key === "Enter" && pending) {
     event.preventDefault();
-    document.getElementById("mark-form")?.requestSubmit();
+    // selectionchange arrives as a later task: a quick Shift+Right then Enter would
+    // otherwise mark the selection as it was one key earlier.
+    onSelectionChange();
+    if (pending) document.getElementById("mark-form")?.requestSubmit();
     return;
   }
   const move = KEY_MOVES[event.key];
