@@ -430,9 +430,10 @@ def links_check_batch(
         outcome.skipped[lid] = "already-recorded"
     links = links_lease(link_ids=[lid for lid in link_ids if lid not in done], owner=attempt_prefix)
     leased = {link.pk for link in links}
-    existing = set(Link.objects.filter(id__in=list(link_ids)).values_list("id", flat=True))
-    for lid in link_ids:
-        if lid not in done and lid not in leased:
+    missed = [lid for lid in link_ids if lid not in done and lid not in leased]
+    if missed:  # leased by someone else, or deleted since they were enqueued
+        existing = set(Link.objects.filter(id__in=missed).values_list("id", flat=True))
+        for lid in missed:
             outcome.skipped[lid] = "leased" if lid in existing else "gone"
     if not links:
         return outcome

@@ -313,6 +313,19 @@ def test_bad_input_each_gets_a_health_and_a_message(site: Site, settings: Any) -
     assert "timed out" in rows[f"http://127.0.0.1:{silent_port}/never"].last_error
 
 
+def test_batch_skips_links_leased_elsewhere_or_deleted_and_says_which(site: Site) -> None:
+    free, busy, doomed = make_links(*(site.url(f"/article/{i}") for i in range(3)))
+    assert services.links_lease(link_ids=[busy.pk], owner="another-worker")
+    doomed_id = doomed.pk
+    doomed.delete()
+    outcome = services.links_check_batch(
+        link_ids=[free.pk, busy.pk, doomed_id], attempt_prefix="t1"
+    )
+    assert outcome.recorded == {free.pk: "ok"}
+    assert outcome.skipped == {busy.pk: "leased", doomed_id: "gone"}
+    assert site.hits.count("/article/1") == 0  # the leased link was left to its holder
+
+
 def test_batches_in_one_process_reuse_kept_alive_connections(site: Site) -> None:
     first = make_links(*(site.url(f"/article/{i}") for i in range(6)))
     assert len(check(first).recorded) == 6
