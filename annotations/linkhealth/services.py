@@ -376,22 +376,24 @@ class _DeadlineGate:
     def open_for(self) -> dict[str, float]:
         return self.inner.open_for if self.inner is not None else {}
 
-    async def acquire(self, host: str) -> str | None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+    def _expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    async def _take(self, host: str, *, wait: bool) -> str | None:
+        if self._expired():
             return None
         if self.inner is None:
             return ""
-        return await self.inner.acquire(host)
+        return await (self.inner.acquire if wait else self.inner.try_acquire)(host)
+
+    async def acquire(self, host: str) -> str | None:
+        return await self._take(host, wait=True)
 
     async def try_acquire(self, host: str) -> str | None:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            return None
-        if self.inner is None:
-            return ""
-        return await self.inner.try_acquire(host)
+        return await self._take(host, wait=False)
 
     def keep(self, host: str, token: str, held_for: float) -> bool:
-        if self.deadline is not None and time.monotonic() > self.deadline:
+        if self._expired():
             return False
         return self.inner is None or self.inner.keep(host, token, held_for)
 
