@@ -617,6 +617,22 @@ async def fetch_many(
                 ),
             )
 
+        async def drain(host: str, queue: deque[int], token: str) -> None:
+            """Check the host's URLs on one slot for as long as the gate lets it be kept."""
+            held_since = time.monotonic()
+            holding[host] = holding.get(host, 0) + 1
+            try:
+                while queue:
+                    await check(queue.popleft())
+                    if gate is not None and not (
+                        keep is not None and keep(host, token, time.monotonic() - held_since)
+                    ):
+                        break
+            finally:
+                holding[host] -= 1
+                if gate is not None and token:
+                    await gate.release(host, token)
+
         async def lane(host: str, queue: deque[int]) -> None:
             while queue:
                 sibling_busy = False
@@ -636,20 +652,7 @@ async def fetch_many(
                     if token is None and not sibling_busy:
                         return  # turned away: what this host has left is deferred below
                     if token is not None:
-                        held_since = time.monotonic()
-                        holding[host] = holding.get(host, 0) + 1
-                        try:
-                            while queue:
-                                await check(queue.popleft())
-                                if gate is not None and not (
-                                    keep is not None
-                                    and keep(host, token, time.monotonic() - held_since)
-                                ):
-                                    break
-                        finally:
-                            holding[host] -= 1
-                            if gate is not None and token:
-                                await gate.release(host, token)
+                        await drain(host, queue, token)
                 if sibling_busy:
                     await asyncio.sleep(SIBLING_RETRY_SECONDS * random.uniform(0.5, 1.5))
 

@@ -176,9 +176,14 @@ def links_enqueue_due(*, limit: int | None = None, now: datetime | None = None) 
     return ids
 
 
+def fetch_time_budget(limit_seconds: float) -> float:
+    """Seconds within `limit_seconds` in which a fetch may still begin and end in time."""
+    return max(5.0, limit_seconds - settings.LINKCHECK_TOTAL_TIMEOUT - 10)
+
+
 def lease_time_budget() -> float:
     """Seconds a batch may keep starting fetches: its leases outlast the last one begun."""
-    return max(5.0, settings.LINKCHECK_LEASE_SECONDS - settings.LINKCHECK_TOTAL_TIMEOUT - 10)
+    return fetch_time_budget(settings.LINKCHECK_LEASE_SECONDS)
 
 
 def links_lease(*, link_ids: Sequence[int], owner: str, now: datetime | None = None) -> list[Link]:

@@ -27,8 +27,8 @@ RETRYABLE = (OperationalError, InterfaceError)
 def _time_budget() -> float:
     # Start no fetch that could still be running when the soft time limit strikes or the
     # batch's leases run out.
-    soft = settings.CELERY_TASK_SOFT_TIME_LIMIT
-    return min(max(5.0, soft - settings.LINKCHECK_TOTAL_TIMEOUT - 10), services.lease_time_budget())
+    soft = services.fetch_time_budget(settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    return min(soft, services.lease_time_budget())
 
 
 def _delivery_count(task: Any) -> int:
