@@ -8,6 +8,7 @@ it is configured — the same classification and recording), with a progress bar
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 import uuid
@@ -58,6 +59,16 @@ class _Progress:
             self.stream.flush()
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 class Command(BaseCommand):
     help = "Check links now, in the foreground, with the workers' limits and recording."
     # A maintenance command run from cron or by hand: it starts checking at once.
@@ -73,10 +84,12 @@ class Command(BaseCommand):
             help="only links whose current health is this",
         )
         parser.add_argument("--url", action="append", default=[], help="only this link")
-        parser.add_argument("--limit", type=int, default=None, help="check at most N links")
+        parser.add_argument(
+            "--limit", type=_positive_int, default=None, help="check at most N links"
+        )
         parser.add_argument(
             "--batch",
-            type=int,
+            type=_positive_int,
             default=10_000,
             help="links leased and fetched concurrently per round (one pass for most desks)",
         )

@@ -550,6 +550,16 @@ def test_check_links_command_checks_some_links(site: Site, capsys: Any) -> None:
     assert Link.objects.get(url="ftp://files.test/x").health == "unsafe"
 
 
+@pytest.mark.parametrize("argv", [("--limit", "-1"), ("--limit", "0"), ("--batch", "x")])
+def test_check_links_refuses_a_count_that_is_not_positive(argv: tuple[str, str]) -> None:
+    from django.core.management.base import CommandError
+
+    make_links("http://127.0.0.1:9/a")
+    with pytest.raises(CommandError, match="whole number|at least 1"):
+        call_command("check_links", *argv, "--no-progress")
+    assert not LinkCheck.objects.exists()
+
+
 def test_check_links_starts_no_fetch_its_lease_could_not_cover(
     site: Site, settings: Any, capsys: Any
 ) -> None:
