@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import django_filters
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations.selectors import claim_get_for_user
-from factcheck.errors import PreconditionFailed, PreconditionRequired
+from factcheck.conditional import if_match_version
 from factcheck.roles import EDITOR, REVIEWER
 from reviews.api.serializers import (
     ClaimReviewOutput,
@@ -36,26 +35,10 @@ from reviews.selectors import (
 )
 from reviews.services import review_transition
 
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
-
 
 def parse_if_match(header: str | None) -> int:
-    """The review version an If-Match names. Missing: 428; not one of our ETags (including
-    `*`, which would skip the check): 412."""
-    if header is None or not header.strip():
-        raise PreconditionRequired("Send If-Match with the review's ETag (from GET .../review/).")
-    match = _ETAG.match(header)
-    if not match:
-        raise PreconditionFailed(f"If-Match {header!r} is not an ETag of this review.")
-    return int(match.group(1))
-
-
-def optional_if_match(header: str | None) -> int | None:
-    """For edits where If-Match is optional (a claim's PATCH, see annotations.services.
-    claim_update): None when absent; a malformed one is still a 412."""
-    if header is None or not header.strip():
-        return None
-    return parse_if_match(header)
+    """The review version an If-Match names (see factcheck.conditional)."""
+    return if_match_version(header, subject="review", source="GET .../review/")
 
 
 def _review_response(review: Any, request: Request, **kwargs: Any) -> Response:
