@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "django_htmx",
+    "csp",
     "factcheck",
     "annotations",
     "reviews",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response from a view (see CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     # ETag from the rendered body on GET/HEAD, 304 on If-None-Match (a response that sets its
     # own ETag, like a review's version, keeps it).
     "django.middleware.http.ConditionalGetMiddleware",
@@ -158,6 +161,43 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy (django-csp) -----------------------------------------------------
+# Every page loads scripts and styles only from this site's static files: no inline <script>,
+# no on...= handlers, no eval (htmx runs with allowEval off), no inline <style> or style=.
+# Data for scripts travels in `json_script` blocks (type="application/json", never executed).
+# Images may also be data: URIs (Swagger UI's icons are data: SVGs in its stylesheet).
+# Exceptions, each as narrow as it goes: style-src-attr allows the one style= attribute of
+# django-simple-history's admin history list by its hash, and DRF's browsable API pages get
+# inline styles (never scripts) from factcheck.renderers.BrowsableAPIRenderer.
+
+
+def _style_attr_hash(css: str) -> str:
+    """A CSP source allowing exactly this inline style text (style= needs 'unsafe-hashes')."""
+    import base64
+    import hashlib
+
+    return f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+
+
+# Where browsers POST violation reports (optional). A plain variable, not a setting: django-csp
+# 4 refuses settings named like its old CSP_* ones.
+csp_report_uri = env.str("CSP_REPORT_URI", default="")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-hashes'", _style_attr_hash("border-top: 0")],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        **({"report-uri": [csp_report_uri]} if csp_report_uri else {}),
+    },
+}
+
 # --- Email (notifications) --------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck@localhost")
@@ -171,6 +211,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["factcheck.permissions.HasRole"],
+    # JSON, and DRF's HTML pages under the site's CSP (inline styles allowed there only).
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "factcheck.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "factcheck.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
