@@ -182,16 +182,17 @@ def run(args: argparse.Namespace, connection: Any) -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     from annotations import services
+    from factcheck.tokens import token_create
 
     old_text, new_text, spans, truth = make_texts(args.seed, args.claims)
     user = get_user_model().objects.create_user("bench-editor", "bench@example.org", "pw")
     user.groups.add(Group.objects.get(name="editor"))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    _, key = token_create(user=user, name="bench", role="editor", by=None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
 
     if args.profile:
         import cProfile

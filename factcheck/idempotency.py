@@ -9,6 +9,10 @@ Keys are per user and remembered `IDEMPOTENCY_KEY_TTL_HOURS` (24); the periodic 
 `factcheck.tasks.purge_idempotency_keys` deletes older ones, and an expired key met again is
 simply reused.
 
+A view whose answer holds a secret (`POST /api/v1/tokens/`: the new key) sets
+`idempotency_key_allowed = False`: a keyed request there is refused with 400
+`idempotency_key_not_allowed` before it runs, so the secret is never stored for a replay.
+
 The key's row is committed *before* the request runs: the unique (user, key) constraint is
 the lock, so two concurrent retries never both execute, and the request keeps its own
 transactions (a bulk submit commits one per article). Answers that say the request did not
@@ -29,6 +33,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from factcheck.models import IdempotencyKey
@@ -168,6 +173,16 @@ def idempotency_purge(*, limit: int = 5000) -> int:
     return deleted
 
 
+def _key_allowed(request: HttpRequest) -> bool:
+    """Whether the view for this path takes an Idempotency-Key (see the module docstring)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return True
+    view = getattr(match.func, "view_class", None) or getattr(match.func, "cls", None)
+    return bool(getattr(view, "idempotency_key_allowed", True))
+
+
 def _request_user(request: HttpRequest) -> Any | None:
     """Who sent the request, as DRF will see it: a token's user, or the session's.
 
@@ -212,6 +227,13 @@ class IdempotencyMiddleware:
                 400,
                 f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
                 "invalid_idempotency_key",
+            )
+        if not _key_allowed(request):
+            return _error(
+                400,
+                f"{request.path} does not take an {HEADER}: its answer holds a secret that is "
+                "never stored for a replay. Send the request without one.",
+                "idempotency_key_not_allowed",
             )
         user = _request_user(request)
         if user is None:

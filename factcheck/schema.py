@@ -47,7 +47,8 @@ GENERIC = {
     "415": "Unsupported Content-Type.",
     "422": "This Idempotency-Key was used with a different request "
     "(`code: idempotency_key_reused`).",
-    "429": "Too many requests for this token; retry after `Retry-After` seconds.",
+    "429": "Too many requests for this token, or too many failed token authentications "
+    "from this address; retry after `Retry-After` seconds.",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 UNSAFE_METHODS = ("post", "put", "patch", "delete")
@@ -156,15 +157,23 @@ def postprocess(result: dict[str, Any], generator: Any, **kwargs: Any) -> dict[s
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     _loosen_sparse_components(schemas)
+    # Views whose answer holds a secret refuse an Idempotency-Key (factcheck.idempotency).
+    no_key = {
+        path
+        for path, _regex, _method, callback in (getattr(generator, "endpoints", None) or ())
+        if not getattr(getattr(callback, "cls", None), "idempotency_key_allowed", True)
+    }
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             if method not in ("get", "post", "put", "patch", "delete", "head"):
                 continue
-            _add_errors(path, method, operation)
+            _add_errors(path, method, operation, idempotency_key=path not in no_key)
     return result
 
 
-def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
+def _add_errors(
+    path: str, method: str, operation: dict[str, Any], *, idempotency_key: bool = True
+) -> None:
     responses = operation.setdefault("responses", {})
     public = {} in operation.get("security", [{}]) or not operation.get("security")
     wanted = ["400", "406", "429"]
@@ -176,7 +185,9 @@ def _add_errors(path: str, method: str, operation: dict[str, Any]) -> None:
         wanted.append("404")
     if method in UNSAFE_METHODS and method != "delete":
         wanted += ["413", "415"]
-    if method == "post":
+    if method == "post" and not idempotency_key:
+        wanted += ["409"]
+    elif method == "post":
         wanted += ["409", "422"]
         _add_parameter(
             operation,

@@ -1,7 +1,8 @@
 """Request rates per client token, counted in the shared cache (Redis in production).
 
-One bucket per token (a role-scoped `ApiToken`, or a DRF user token), per user for browser
-sessions, per address for anonymous reads of the public feeds. Rates come from
+One bucket per token (a role-scoped `ApiToken`), per user for browser sessions, per address
+for anonymous reads of the public feeds (the address is `factcheck.clientip.client_ip`:
+`X-Forwarded-For` counts only from `TRUSTED_PROXIES`). Rates come from
 `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` and are read at request time (so settings
 overrides apply). A refused request is a 429 with `Retry-After` (DRF's exception handler
 sets it from `wait()`).
@@ -9,11 +10,12 @@ sets it from `wait()`).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
+
+from factcheck.clientip import client_ip
 
 
 class TokenRateThrottle(SimpleRateThrottle):
@@ -38,13 +40,15 @@ class TokenRateThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
 
+    def get_ident(self, request: Any) -> str:
+        # DRF's own reading trusts any X-Forwarded-For unless NUM_PROXIES is set: one rule
+        # for every limit instead.
+        return client_ip(request)
+
     def get_cache_key(self, request: Any, view: Any) -> str:
         auth = getattr(request, "auth", None)
         if auth is not None and hasattr(auth, "key_hash"):
             ident = f"apitoken:{auth.pk}"
-        elif auth is not None and hasattr(auth, "key"):
-            # A DRF user token: its key is the credential, keep it out of the cache's keys.
-            ident = "token:" + hashlib.sha256(str(auth.key).encode()).hexdigest()[:32]
         elif request.user and request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:

@@ -1,4 +1,10 @@
-"""/api/v1/tokens/: staff create, list and revoke role-scoped client tokens."""
+"""/api/v1/tokens/: create, list and revoke role-scoped client tokens.
+
+Signed-in users (a session: the browsable API, or a client that logged in) manage their own
+tokens, with a role they hold; a superuser manages everyone's. A request authenticated by a
+token may read its user's tokens but never create or revoke one. A create answer holds the
+key, so it takes no `Idempotency-Key` (a replay would need the key stored).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +14,45 @@ import django_filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck.errors import NotFound
 from factcheck.models import ApiToken
+from factcheck.roles import user_roles
 from factcheck.serializers import StrictInput
-from factcheck.tokens import token_create, token_revoke
+from factcheck.tokens import (
+    token_create,
+    token_get_for_user,
+    token_queryset_for,
+    token_revoke,
+)
+
+
+class ManagesTokens(BasePermission):
+    """Anyone holding a role; writes only from a session, never through a token."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not user_roles(request.user):
+            self.message = "You need the reviewer, editor or submitter role."
+            return False
+        if request.method not in SAFE_METHODS and request.auth is not None:
+            self.message = "Tokens are created and revoked by a signed-in user, never with a token."
+            return False
+        return True
+
+
+def _through_token(request: Request) -> bool:
+    return request.auth is not None
 
 
 class TokenCreateInput(StrictInput):
     user = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        help_text="Whose token (default: yours). Only a superuser names another user.",
     )
     name = serializers.CharField(max_length=100)
     role = serializers.ChoiceField(choices=ApiToken.ROLE_CHOICES)
@@ -70,43 +101,54 @@ class TokenFilter(django_filters.FilterSet):
 
 
 class TokenListView(generics.ListAPIView):
-    """Every client token (never their keys), newest first. Staff only."""
+    """Your client tokens (never their keys), newest first; a superuser sees everyone's."""
 
-    permission_classes = (IsAdminUser,)
+    permission_classes = (ManagesTokens,)
+    # The created key is in the answer: never kept for an Idempotency-Key replay.
+    idempotency_key_allowed = False
     serializer_class = TokenOutput
     filterset_class = TokenFilter
     search_fields = ("name", "user__username", "prefix")
     ordering_fields = ("created_at", "last_used_at")
 
     def get_queryset(self) -> Any:
-        return ApiToken.objects.select_related("user", "created_by")
+        return token_queryset_for(
+            user=self.request.user, through_token=_through_token(self.request)
+        )
 
     @extend_schema(
         request=TokenCreateInput,
         responses={201: TokenCreatedOutput},
-        description="Create a token for a user with one of the roles the user holds; the "
-        "answer holds its `key`, shown this once.",
+        description="Create a token with one of the roles its user holds: your own, or "
+        "(superusers) anyone's. The answer holds its `key`, shown this once. Needs a "
+        "signed-in session: a token cannot create tokens. Takes no `Idempotency-Key`.",
     )
     def post(self, request: Request) -> Response:
         data = TokenCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key = token_create(by=request.user, **data.validated_data)
-        token = self.get_queryset().get(pk=token.pk)
+        fields = dict(data.validated_data)
+        user = fields.pop("user", request.user)
+        token, key = token_create(user=user, by=request.user, **fields)
+        token = ApiToken.objects.select_related("user", "created_by").get(pk=token.pk)
         token.key = key  # type: ignore[attr-defined]
         return Response(TokenCreatedOutput(token).data, status=status.HTTP_201_CREATED)
 
 
 class TokenDetailView(APIView):
-    permission_classes = (IsAdminUser,)
+    permission_classes = (ManagesTokens,)
 
     @extend_schema(responses={200: TokenOutput})
     def get(self, request: Request, pk: int) -> Response:
-        token = ApiToken.objects.select_related("user", "created_by").filter(pk=pk).first()
-        if token is None:
-            raise NotFound("No such token.")
+        token = token_get_for_user(
+            user=request.user, token_id=pk, through_token=_through_token(request)
+        )
         return Response(TokenOutput(token).data)
 
-    @extend_schema(responses={204: None}, description="Revoke the token (it stops working now).")
+    @extend_schema(
+        responses={204: None},
+        description="Revoke the token (it stops working now). Yours, or (superusers) "
+        "anyone's; needs a signed-in session.",
+    )
     def delete(self, request: Request, pk: int) -> Response:
         token_revoke(token_id=pk, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -295,10 +295,10 @@ def banner(cfg: dict[str, object], host: str, port: int, logins: list[str]) -> N
         f"  Link checker may reach only: {egress}",
     ]
     if logins:
-        lines.append("  Demo logins (/admin/ and /api/auth/login/; the API also takes tokens):")
+        lines.append("  Demo logins (the desk and /api/auth/login/; /admin/ is demo-admin's):")
         lines += ["    " + line.strip() for line in logins if "password:" in line]
         lines.append(
-            "  API token: .venv/bin/python scripts/run.py manage drf_create_token demo-reviewer"
+            "  API token: .venv/bin/python scripts/run.py manage create_token demo-reviewer"
         )
     lines += ["  Ctrl-C stops web, worker and beat.", "=" * 72]
     for line in lines:

@@ -51,15 +51,38 @@ def outsider(make_user: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def client_for() -> Callable[[Any], APIClient]:
-    """An API client signed in with the user's token, as a newsroom client would be."""
+    """An API client with a role-scoped token of the user, as a newsroom client would be.
+
+    The token has the widest role the user holds (a superuser's acts as an editor: a token
+    never carries superuser powers). A user with no role gets a token that authenticates
+    and can do nothing, like one whose owner lost their role (made directly: token_create
+    refuses a role the user does not hold).
+    """
 
     def make(user: Any) -> APIClient:
-        from rest_framework.authtoken.models import Token
+        import hashlib
+        import secrets
+
+        from factcheck.models import ApiToken
+        from factcheck.roles import user_roles
+        from factcheck.tokens import KEY_PREFIX, strongest_role, token_create
 
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            # A fresh copy: user_roles caches on the object, which the test keeps using.
+            role = strongest_role(user_roles(type(user).objects.get(pk=user.pk)))
+            if role is not None:
+                _, key = token_create(user=user, name="test client", role=role, by=None)
+            else:
+                key = KEY_PREFIX + secrets.token_urlsafe(30)
+                ApiToken.objects.create(
+                    user=user,
+                    name="test client",
+                    role="submitter",
+                    prefix=key[:12],
+                    key_hash=hashlib.sha256(key.encode()).hexdigest(),
+                )
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
 
     return make

@@ -18,3 +18,7 @@ CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Failed token authentications are counted per address in the shared Redis, which outlives
+# each test: the suite's many deliberate 401s must not add up to a 429 in a later test. The
+# tests of the counter set their own limit.
+API_TOKEN_FAILURE_LIMIT = 100_000

@@ -61,7 +61,11 @@ def test_recheck_action_queues_links(
 
     sent = []
     monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: sent.append(link_id))
-    client.force_login(get_user_model().objects.get(username="demo-editor"))
+    # Demo editors are not staff; an editor an administrator let into /admin/ may recheck.
+    editor = get_user_model().objects.get(username="demo-editor")
+    editor.is_staff = True
+    editor.save(update_fields=["is_staff"])
+    client.force_login(editor)
     ids = list(Link.objects.values_list("pk", flat=True)[:2])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -70,6 +74,14 @@ def test_recheck_action_queues_links(
         )
     assert response.status_code == 302
     assert sorted(sent) == sorted(ids)
+
+
+def test_demo_editor_is_not_let_into_the_admin(client, seeded):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="demo-editor"))
+    response = client.get(reverse("admin:annotations_claim_changelist"))
+    assert response.status_code == 302
 
 
 def test_reviewer_without_staff_cannot_use_admin(client, reviewer):

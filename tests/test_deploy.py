@@ -41,3 +41,16 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_a_bad_trusted_proxy_network_stops_the_start():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="factcheck.settings",
+        DEBUG="1",
+        TRUSTED_PROXIES="10.0.0.0/8,proxy.internal",
+    )
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.internal' does not appear to be an IPv4 or IPv6 network" in (
+        result.stderr
+    )

@@ -114,9 +114,9 @@ def test_expired_keys_are_reused_and_purged(client_for: Any, submitter: Any) -> 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_execute_once(client_for: Any, submitter: Any) -> None:
     """Eight clients send the same bulk upload with the same key at the same moment."""
-    from rest_framework.authtoken.models import Token
+    from factcheck.tokens import token_create
 
-    token, _ = Token.objects.get_or_create(user=submitter)
+    _, key = token_create(user=submitter, name="cms", role="submitter", by=None)
     body = [BODY | {"url": f"https://news.example.org/c/{i}"} for i in range(20)]
     barrier = threading.Barrier(8)
     answers: list[tuple[int, bytes, bool]] = []
@@ -126,7 +126,7 @@ def test_concurrent_retries_execute_once(client_for: Any, submitter: Any) -> Non
         from rest_framework.test import APIClient
 
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         barrier.wait()
         response = client.post(
             "/api/v1/articles/bulk/", body, format="json", HTTP_IDEMPOTENCY_KEY="same"

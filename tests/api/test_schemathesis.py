@@ -61,8 +61,6 @@ def wsgi_in_test_transaction() -> Any:
 @pytest.fixture
 def world(make_user: Any, settings: Any, wsgi_in_test_transaction: None) -> dict[str, str | None]:
     """Objects worth finding and a header per role; no throttling."""
-    from rest_framework.authtoken.models import Token
-
     from factcheck.tokens import token_create
     from reviews.webhooks.services import webhook_create
 
@@ -82,7 +80,10 @@ def world(make_user: Any, settings: Any, wsgi_in_test_transaction: None) -> dict
     for role, user in (("submitter", submitter), ("reviewer", reviewer), ("editor", editor)):
         _, key = token_create(user=user, name=f"st-{role}", role=role, by=staff)
         headers[role] = f"Token {key}"
-    headers["staff"] = f"Token {Token.objects.create(user=staff).key}"
+    # A superuser's token acts as an editor (tokens never carry superuser powers).
+    headers["staff"] = (
+        f"Token {token_create(user=staff, name='st-staff', role='editor', by=staff)[1]}"
+    )
     return headers
 
 

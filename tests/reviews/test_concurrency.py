@@ -22,9 +22,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _token(user: Any) -> str:
-    from rest_framework.authtoken.models import Token
+    from factcheck.roles import user_roles
+    from factcheck.tokens import strongest_role, token_create
 
-    return Token.objects.get_or_create(user=user)[0].key
+    role = strongest_role(user_roles(user))
+    assert role is not None
+    return token_create(user=user, name="concurrency", role=role, by=None)[1]
 
 
 def _post(url: str, token: str, etag: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:

@@ -28,7 +28,9 @@ class Command(BaseCommand):
             user, created = user_model.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@example.org"}
             )
-            user.is_staff = True
+            # Only the admin may use /admin/ (and manage other users' tokens); the others
+            # work through the desk and the API with their role alone.
+            user.is_staff = superuser
             user.is_superuser = superuser
             user.set_password(password)
             user.save()
