@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
@@ -12,11 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from factcheck.errors import NotFound
 from factcheck.serializers import StrictInput
 from reviews.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from reviews.webhooks import events as webhook_events
 from reviews.webhooks import services
+from reviews.webhooks.selectors import webhook_get_for_user, webhook_list
 
 
 class WebhookInput(StrictInput):
@@ -90,19 +89,6 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
             "created_at",
         )
         read_only_fields = fields
-
-
-def webhook_list(*, user: Any) -> QuerySet[WebhookSubscription]:
-    """A user's own subscriptions (staff see everyone's)."""
-    queryset = WebhookSubscription.objects.select_related("owner")
-    return queryset if user.is_staff else queryset.filter(owner=user)
-
-
-def webhook_get_for_user(*, user: Any, webhook_id: Any) -> WebhookSubscription:
-    subscription = webhook_list(user=user).filter(pk=webhook_id).first()
-    if subscription is None:
-        raise NotFound("No such webhook.")
-    return subscription
 
 
 class WebhookListView(generics.ListAPIView):

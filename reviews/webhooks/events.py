@@ -1,7 +1,7 @@
 """events_emit: the one way a service announces an event to webhook subscribers.
 
 Call inside the service's transaction. It stores one WebhookDelivery per subscribed,
-active subscription (the exact body to POST) and enqueues their delivery with
+active subscription of an active user (the exact body to POST) and enqueues their delivery with
 `transaction.on_commit`: nothing is sent for a change that rolls back, and the request or
 check that emitted never waits on a receiver. Costs one query when nobody subscribed.
 
@@ -71,9 +71,13 @@ def review_event_data(review: Any) -> dict[str, Any]:
 
 
 def _subscriptions(event: str) -> list[WebhookSubscription]:
-    # Filtered here rather than with a JSON lookup: SQLite (the embedded default) has none,
-    # and subscriptions are few.
-    active = WebhookSubscription.objects.filter(is_active=True).only("id", "owner_id", "events")
+    # A deactivated user's subscriptions get nothing (their delivery is refused again at
+    # send time, for events stored before the deactivation).
+    # Events filtered here rather than with a JSON lookup: SQLite (the embedded default) has
+    # none, and subscriptions are few.
+    active = WebhookSubscription.objects.filter(is_active=True, owner__is_active=True).only(
+        "id", "owner_id", "events"
+    )
     return [sub for sub in active if event in sub.events]
 
 

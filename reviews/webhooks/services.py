@@ -142,11 +142,19 @@ def webhook_attempt(*, delivery_id: Any) -> AttemptOutcome:
     )
     if not taken:
         return AttemptOutcome()
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("subscription__owner").get(pk=delivery_id)
     subscription = delivery.subscription
     attempts = delivery.attempts + 1
     if not subscription.is_active:
         result_status, error, code, retry = DeliveryStatus.FAILED, "webhook disabled", None, False
+    elif not subscription.owner.is_active:
+        # Queued before its owner was deactivated: a former user's URL gets nothing more.
+        result_status, error, code, retry = (
+            DeliveryStatus.FAILED,
+            "webhook owner deactivated",
+            None,
+            False,
+        )
     else:
         body = delivery.body.encode("utf-8")
         headers = {

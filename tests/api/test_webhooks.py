@@ -283,3 +283,117 @@ def test_evidence_stale_once_per_episode(
     local_site.handler.routes["/source"] = (410, {}, b"gone")
     check(4)
     assert len([e for e in receiver.events() if e["type"] == "evidence.stale"]) == 2
+
+
+def _hook_row(subscription_id: Any) -> tuple[Any, ...]:
+    return tuple(
+        WebhookSubscription.objects.filter(pk=subscription_id).values_list(
+            "url", "events", "is_active", "secret", "description", "owner_id"
+        )[0]
+    )
+
+
+def test_nobody_but_the_owner_or_a_superuser_reaches_a_webhook(
+    client_for: Any,
+    make_user: Any,
+    submitter: Any,
+    reviewer: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Staff status alone is not enough: another user, staff or not, gets a 404 for every
+    operation and the subscription stays exactly as it was, with no ping sent."""
+    created = subscribe(client_for(submitter), receiver.url(), ["claim.published"])
+    hook = f"{URL}{created['id']}/"
+    before = _hook_row(created["id"])
+    staff = make_user("stella", "editor", is_staff=True)
+    for other in (reviewer, staff):
+        theirs = client_for(other)
+        assert theirs.get(URL).data["results"] == []
+        with django_capture_on_commit_callbacks(execute=True):
+            answers = [
+                theirs.get(hook),
+                theirs.patch(
+                    hook,
+                    {
+                        "url": "http://127.0.0.1:9/elsewhere",
+                        "events": ["evidence.stale"],
+                        "is_active": False,
+                        "description": "mine now",
+                    },
+                    format="json",
+                ),
+                theirs.post(f"{hook}ping/"),
+                theirs.get(f"{hook}deliveries/"),
+                theirs.delete(hook),
+            ]
+        assert [a.status_code for a in answers] == [404] * 5, [a.data for a in answers]
+        assert {a.data["code"] for a in answers} == {"not_found"}
+        assert _hook_row(created["id"]) == before
+    assert not WebhookDelivery.objects.exists()
+    assert receiver.received == []
+
+    root = client_for(make_user("root", is_superuser=True, is_staff=True))
+    assert [h["id"] for h in root.get(URL).data["results"]] == [created["id"]]
+    assert root.get(hook).data["owner"] == submitter.username
+    assert root.get(f"{hook}deliveries/").status_code == 200
+
+
+def _publish_with_hooks(
+    client_for: Any, receiver: Any, *, leaving: Any, staying: Any
+) -> tuple[Any, Any]:
+    gone = subscribe(client_for(leaving), receiver.url("/leaving"), ["claim.published"])
+    kept = subscribe(client_for(staying), receiver.url("/staying"), ["claim.published"])
+    return gone, kept
+
+
+def test_a_deactivated_users_webhooks_get_no_events(
+    client_for: Any,
+    make_user: Any,
+    submitter: Any,
+    reviewer: Any,
+    editor: Any,
+    claim: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    other = make_user("sue", "submitter")
+    gone, kept = _publish_with_hooks(client_for, receiver, leaving=submitter, staying=other)
+    type(submitter).objects.filter(pk=submitter.pk).update(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(claim, reviewer=reviewer, editor=editor)
+    assert [r["path"] for r in receiver.received] == ["/staying"]
+    assert not WebhookDelivery.objects.filter(subscription_id=gone["id"]).exists()
+    assert WebhookDelivery.objects.get(subscription_id=kept["id"]).status == "succeeded"
+
+
+def test_a_delivery_queued_before_its_owner_was_deactivated_is_not_sent(
+    client_for: Any,
+    make_user: Any,
+    submitter: Any,
+    reviewer: Any,
+    editor: Any,
+    claim: Any,
+    receiver: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The owner is checked again when the delivery is attempted, not only at fan-out."""
+    other = make_user("sue", "submitter")
+    gone, kept = _publish_with_hooks(client_for, receiver, leaving=submitter, staying=other)
+    with django_capture_on_commit_callbacks() as enqueued:
+        publish(claim, reviewer=reviewer, editor=editor)
+    queued = WebhookDelivery.objects.get(subscription_id=gone["id"])
+    assert queued.status == "pending"
+    type(submitter).objects.filter(pk=submitter.pk).update(is_active=False)
+    for callback in enqueued:
+        callback()
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.last_error) == (
+        "failed",
+        1,
+        "webhook owner deactivated",
+    )
+    assert [r["path"] for r in receiver.received] == ["/staying"]
