@@ -206,6 +206,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # claims are marked in the reader or the API, where the text is at hand
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Asked for the claim itself and for every claim an article's deletion would take
+        # along: a published fact check is never deleted (the API's claim_delete rule).
+        from reviews.selectors import claims_ever_published
+
+        if obj is not None and claims_ever_published(claim_ids=[obj.pk]):
+            return False
+        return super().has_delete_permission(request, obj)
+
     @admin.display(description="claim")
     def exact_short(self, obj: Claim) -> str:
         return obj.exact[:80]

@@ -611,8 +611,14 @@ def claim_update(
 
 @transaction.atomic
 def claim_delete(*, claim: Claim, by: Any) -> None:
+    """Delete a claim that was never published (with its review and evidence).
+
+    Nothing once published is erased: a claim whose verdict was ever published is refused
+    whatever its review does now (reopened, in progress again), by the one rule
+    `reviews.selectors.claims_ever_published`. Its corrections are PROTECTed as well.
+    """
+    from reviews.selectors import claims_ever_published
     from reviews.services import review_claim_changed
-    from reviews.workflow import State
 
     if not claim_may_edit(by, claim):
         raise Forbidden(
@@ -620,9 +626,13 @@ def claim_delete(*, claim: Claim, by: Any) -> None:
         )
     # The review's row lock: a concurrent approval either lands first (then this refuses)
     # or waits and finds nothing to publish.
-    review = review_claim_changed(claim_id=claim.pk)
-    if review is not None and review.state == State.PUBLISHED:
-        raise Conflict("A published claim cannot be deleted; reopen it first.")
+    review_claim_changed(claim_id=claim.pk)
+    if claims_ever_published(claim_ids=[claim.pk]):
+        raise Conflict(
+            "This claim's verdict was published, and a published fact check is never "
+            "deleted: reopen it and publish a correction instead.",
+            code="published",
+        )
     claim._history_user = by  # type: ignore[attr-defined]
     claim.delete()
 

@@ -44,6 +44,8 @@ class Review(models.Model):
     )
     # The last note given with a transition (return note, reason of a correction, ...).
     note = models.TextField(blank=True)
+    # Set once, by the first approval, and never cleared (a reopen keeps it): the record that
+    # this claim was published, which keeps it from ever being deleted.
     first_published_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
     needs_rereview = models.BooleanField(default=False, db_index=True)
@@ -80,7 +82,9 @@ class Review(models.Model):
 class Correction(models.Model):
     """A change of a published verdict: the public corrections log."""
 
-    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="corrections")
+    # PROTECT: the public log outlives everything; a review (or claim) with corrections can
+    # never be deleted, whatever path tries.
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="corrections")
     previous_verdict = models.CharField(max_length=16, choices=Verdict.choices)
     new_verdict = models.CharField(max_length=16, choices=Verdict.choices)
     reason = models.TextField()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.models import ArticleRevision, Claim, Evidence
 from factcheck.errors import Forbidden, NotFound
@@ -179,3 +180,22 @@ def published_review_get(*, claim_id: Any) -> Review:
     if review is None:
         raise NotFound("No published fact check for this claim.")
     return review
+
+
+def claims_ever_published(*, claim_ids: Iterable[Any] | QuerySet[Any]) -> set[Any]:
+    """Of these claims, the ones whose verdict was ever published: never to be deleted.
+
+    The one rule behind "nothing published is ever erased" (annotations.services.
+    claim_delete and the admin ask it). Decided by what no later transition undoes, never by
+    the current state: a reopened claim is still one that was published. The first
+    approval's `first_published_at`, the approver, and the corrections log each suffice.
+    `claim_ids` may be a queryset of ids (one query either way).
+    """
+    corrected = Correction.objects.filter(review=OuterRef("pk"))
+    return set(
+        Review.objects.filter(claim_id__in=claim_ids)
+        .filter(
+            Q(first_published_at__isnull=False) | Q(approved_by__isnull=False) | Exists(corrected)
+        )
+        .values_list("claim_id", flat=True)
+    )
