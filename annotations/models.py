@@ -89,6 +89,9 @@ class Claim(models.Model):
         max_length=12, choices=AnchorState.choices, default=AnchorState.ANCHORED
     )
     anchor_score = models.FloatField(default=1.0)
+    # Optimistic concurrency: bumped by every edit and re-anchoring, the claim's ETag (a
+    # PATCH must send it in If-Match).
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="claims"
     )

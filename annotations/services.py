@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Field, Model
+from django.db.models import F, Field, Model
 from django.utils import timezone
 
 from annotations import anchoring
@@ -21,7 +21,7 @@ from annotations.linkhealth.services import (
 )
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence
 from annotations.urlnorm import InvalidURL, canonical_url
-from factcheck.errors import Conflict, DomainError, Forbidden
+from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
 
 
@@ -331,6 +331,9 @@ def claims_reanchor(
         # out of it first, so that claims trading places never collide mid-update.
         Claim.objects.filter(pk__in=moving).update(anchor_state=AnchorState.ORPHANED)
     rows_update(Claim, changed, _ANCHOR_FIELDS)
+    # Counted by the database, not from the rows read above: an edit committed since then
+    # (claim_update holds the claim's row lock, not the article's) keeps its own bump.
+    Claim.objects.filter(pk__in=[c.pk for c in changed]).update(version=F("version") + 1)
     history_record_rows(
         Claim,
         [c.pk for c in changed],
@@ -567,12 +570,12 @@ def claim_update(
 ) -> Claim:
     """Edit a claim's claimant, summary or tags.
 
-    Concurrency decision: claim edits do not *require* the review's If-Match. They are
-    field-wise edits of metadata, each kept in the claim's history, and the review's state
-    never depends on them. What must not happen is an approval publishing words the approver
-    never saw, so every edit locks the review and bumps its version (its ETag): an approval
-    sent with the old ETag gets a 412. A caller that has the review's ETag may pass it as
-    `expected_version` and gets the same 412 when it is stale.
+    `expected_version` is the claim's version the caller last read (the API's If-Match, the
+    version the web form rendered); a stale one is refused (412) before anything is written,
+    so two editors never overwrite each other unseen. None only for callers that read the
+    claim in this same transaction. Every edit bumps the claim's version, and locks and bumps
+    the review's (its ETag covers what is reviewed): an approval sent with the review's old
+    ETag gets a 412, so it never publishes words the approver never saw.
     A published claim's claimant and summary are part of the published fact check: they
     cannot change silently. Reopen the review, edit, and republish with a reason (that
     publication is a correction). Tags are desk metadata and stay editable.
@@ -585,6 +588,12 @@ def claim_update(
             "Only the claim's assignee, its author while unassigned, or an editor may edit it."
         )
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if expected_version is not None and expected_version != claim.version:
+        raise PreconditionFailed(
+            f"The claim changed since you loaded it (your version {expected_version}, now "
+            f"{claim.version}); reload and try again.",
+            extra={"current": {"version": claim.version}},
+        )
     changes: dict[str, Any] = {}
     if claimant is not None and claimant != claim.claimant:
         changes["claimant"] = claimant
@@ -592,9 +601,9 @@ def claim_update(
         changes["summary"] = summary
     if tags is not None and _clean_tags(tags) != claim.tags:
         changes["tags"] = _clean_tags(tags)
-    if not changes and expected_version is None:
+    if not changes:
         return claim
-    review = review_claim_changed(claim_id=claim.pk, expected_version=expected_version)
+    review = review_claim_changed(claim_id=claim.pk)
     public = {"claimant", "summary"} & set(changes)
     if review is not None and review.state == State.PUBLISHED and public:
         raise Conflict(
@@ -604,6 +613,7 @@ def claim_update(
         )
     for name, value in changes.items():
         setattr(claim, name, value)
+    claim.version += 1
     claim._history_user = by  # type: ignore[attr-defined]
     claim.save()
     return claim

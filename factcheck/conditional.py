@@ -13,13 +13,22 @@ view decorator (django.views.decorators.http.condition, drf-extensions' etag) ca
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from typing import Any
 
 from factcheck.errors import PreconditionFailed, PreconditionRequired
 
 # A PositiveIntegerField holds at most 10 digits; anything longer is not one of ours (and
 # int() of thousands of digits is refused by Python itself).
 _VERSION_ETAG = re.compile(r'(?:W/)?"?(\d{1,10})(?:-[0-9a-f]{1,64})?"?')
+
+
+def representation_digest(data: Any) -> str:
+    """A short digest of a serialized representation (what If-None-Match compares)."""
+    encoded = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.blake2b(encoded, digest_size=8).hexdigest()
 
 
 def version_etag(version: int, digest: str = "") -> str:

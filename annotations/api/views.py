@@ -21,6 +21,7 @@ from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
 from annotations.linkhealth.services import link_request_check
 from annotations.models import Article, ArticleRevision, Claim, Evidence, LinkCheck
+from factcheck.conditional import if_match_version, representation_digest, version_etag
 from factcheck.errors import DomainError, NotFound
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
 
@@ -201,7 +202,7 @@ class ArticleClaimCreateView(APIView):
         data.is_valid(raise_exception=True)
         claim = services.claim_create(article=article, by=request.user, **data.validated_data)
         claim = selectors.claim_get_for_user(user=request.user, claim_id=claim.pk)
-        return Response(s.ClaimOutput(claim).data, status=status.HTTP_201_CREATED)
+        return _claim_response(claim, status=status.HTTP_201_CREATED)
 
 
 class ClaimListView(generics.ListAPIView):
@@ -233,24 +234,62 @@ class ClaimListView(generics.ListAPIView):
         return self.get_paginated_response(data)
 
 
+def _claim_response(claim: Claim, **kwargs: Any) -> Response:
+    """A claim with its ETag: its version (what If-Match checks) and a digest of the body
+    (evidence and link health change it too, and If-None-Match must see that)."""
+    body = s.ClaimOutput(claim).data
+    response = Response(body, **kwargs)
+    response["ETag"] = version_etag(claim.version, representation_digest(body))
+    return response
+
+
 class ClaimDetailView(APIView):
     write_roles = (REVIEWER, EDITOR)
 
     @extend_schema(responses={200: s.ClaimOutput, 404: ERRORS[404]})
     def get(self, request: Request, pk: Any) -> Response:
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
-        return Response(s.ClaimOutput(claim).data)
+        return _claim_response(claim)
 
-    @extend_schema(request=s.ClaimUpdateInput, responses={200: s.ClaimOutput, **ERRORS})
+    @extend_schema(
+        request=s.ClaimUpdateInput,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The claim's ETag as last read (GET /api/v1/claims/{id}/).",
+            )
+        ],
+        responses={
+            200: s.ClaimOutput,
+            **ERRORS,
+            409: OpenApiResponse(description="A published claim's words cannot change."),
+            412: OpenApiResponse(description="Stale If-Match: the claim changed."),
+            428: OpenApiResponse(description="If-Match is missing."),
+        },
+    )
     def patch(self, request: Request, pk: Any) -> Response:
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
         data = s.ClaimUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        services.claim_update(claim=claim, by=request.user, **data.validated_data)
+        expected = if_match_version(
+            request.headers.get("If-Match"), subject="claim", source="GET /api/v1/claims/{id}/"
+        )
+        services.claim_update(
+            claim=claim, by=request.user, expected_version=expected, **data.validated_data
+        )
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
-        return Response(s.ClaimOutput(claim).data)
+        return _claim_response(claim)
 
-    @extend_schema(responses={204: None, **ERRORS})
+    @extend_schema(
+        responses={
+            204: None,
+            **ERRORS,
+            409: OpenApiResponse(description="The claim was published: it is never deleted."),
+        }
+    )
     def delete(self, request: Request, pk: Any) -> Response:
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
         services.claim_delete(claim=claim, by=request.user)

@@ -303,7 +303,8 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "evidence_form": forms.EvidenceForm(),
         "claim_form": forms.ClaimUpdateForm(
             initial={
-                "expected_version": review.version,
+                # The claim's version as rendered: a save over someone else's edit is a 412.
+                "expected_version": claim.version,
                 "claimant": claim.claimant,
                 "summary": claim.summary,
                 "tags": ", ".join(claim.tags),

@@ -78,14 +78,16 @@ def test_submitter_may_not_mark_claims(client_for, submitter, article):
 def test_claim_update_and_delete_follow_object_rules(
     client_for, reviewer, reviewer2, editor, claim
 ):
+    etag = client_for(reviewer).get(f"/api/v1/claims/{claim.pk}/")["ETag"]
     other = client_for(reviewer2).patch(
-        f"/api/v1/claims/{claim.pk}/", {"summary": "hijack"}, format="json"
+        f"/api/v1/claims/{claim.pk}/", {"summary": "hijack"}, format="json", HTTP_IF_MATCH=etag
     )
     assert other.status_code == 403
     own = client_for(reviewer).patch(
         f"/api/v1/claims/{claim.pk}/",
         {"summary": "Training numbers", "tags": ["Troops"]},
         format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert own.status_code == 200
     assert own.data["summary"] == "Training numbers"

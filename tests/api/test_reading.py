@@ -56,9 +56,14 @@ def test_etag_and_304(client_for: Any, submitter: Any, claim: Any) -> None:
     listed = client.get("/api/v1/claims/")
     assert client.get("/api/v1/claims/", HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 304
     # A change makes a new ETag.
-    client_for(claim.created_by).patch(
-        f"/api/v1/claims/{claim.pk}/", {"summary": "New summary"}, format="json"
+    editor = client_for(claim.created_by)
+    edited = editor.patch(
+        f"/api/v1/claims/{claim.pk}/",
+        {"summary": "New summary"},
+        format="json",
+        HTTP_IF_MATCH=editor.get(f"/api/v1/claims/{claim.pk}/")["ETag"],
     )
+    assert edited.status_code == 200
     changed = client.get(f"/api/v1/articles/{claim.article_id}/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
 

@@ -28,3 +28,17 @@ def step(client: Any, claim: Any, **body: Any) -> Any:
     response = act(client, claim, current_etag(claim), **body)
     assert response.status_code == 200, response.data
     return response
+
+
+def claim_etag(claim: Any) -> str:
+    """The claim's version as an If-Match value (the version part of its ETag decides)."""
+    from annotations.models import Claim
+
+    return f'"{Claim.objects.get(pk=claim.pk).version}"'
+
+
+def edit_claim(client: Any, claim: Any, **body: Any) -> Any:
+    """PATCH a claim with its current version in If-Match."""
+    return client.patch(
+        f"/api/v1/claims/{claim.pk}/", body, format="json", HTTP_IF_MATCH=claim_etag(claim)
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviews.models import Review
-from tests.reviews.helpers import act, current_etag, review_of, step
+from tests.reviews.helpers import act, current_etag, edit_claim, review_of, step
 
 pytestmark = pytest.mark.django_db
 
@@ -214,7 +214,7 @@ def test_editing_the_claim_or_its_evidence_makes_a_pending_approval_stale(
     assert stale.status_code == 412
     assert Review.objects.get(claim=claim).state == "in_review"
     seen = review_of(client_for(editor), claim)["ETag"]
-    client_for(reviewer).patch(f"/api/v1/claims/{claim.pk}/", {"summary": "s"}, format="json")
+    assert edit_claim(client_for(reviewer), claim, summary="s").status_code == 200
     assert act(client_for(editor), claim, seen, action="approve").status_code == 412
     step(client_for(editor), claim, action="approve")
 

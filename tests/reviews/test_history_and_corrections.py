@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from reviews.models import Correction
-from tests.reviews.helpers import act, current_etag, step
+from tests.reviews.helpers import act, current_etag, edit_claim, step
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,7 @@ def test_history_is_one_time_ordered_trail_of_claim_review_and_evidence(
         format="json",
     )
     assert added.status_code == 201
-    assert (
-        rev.patch(
-            f"/api/v1/claims/{claim.pk}/", {"summary": "10,000 troops"}, format="json"
-        ).status_code
-        == 200
-    )
+    assert edit_claim(rev, claim, summary="10,000 troops").status_code == 200
     step(rev, claim, action="take")
     step(rev, claim, action="submit", verdict="mostly_true", rationale="UK MoD figures.")
     step(ed, claim, action="return", note="Which report?")

@@ -9,7 +9,7 @@ import pytest
 
 from reviews.models import Review
 from tests.reviews.conftest import move
-from tests.reviews.helpers import act, current_etag
+from tests.reviews.helpers import act, current_etag, edit_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +181,7 @@ def test_edit_matrix(
     claim = robs_claim_assigned_to_rita
     client = client_for(actors[actor])
     if edit == "patch_claim":
-        response = client.patch(
-            f"/api/v1/claims/{claim.pk}/", {"summary": "Casualty estimate"}, format="json"
-        )
+        response = edit_claim(client, claim, summary="Casualty estimate")
     elif edit == "add_evidence":
         response = client.post(
             f"/api/v1/claims/{claim.pk}/evidence/",
@@ -218,10 +216,10 @@ def test_evidence_delete_matrix(
 
 def test_published_claims_keep_their_words_and_evidence(client_for, actors, published):
     editor = client_for(actors["edna"])
-    summary = editor.patch(f"/api/v1/claims/{published.pk}/", {"summary": "x"}, format="json")
+    summary = edit_claim(editor, published, summary="x")
     assert summary.status_code == 409
     assert "correction" in summary.data["detail"]
-    tags = editor.patch(f"/api/v1/claims/{published.pk}/", {"tags": ["kursk"]}, format="json")
+    tags = edit_claim(editor, published, tags=["kursk"])
     assert tags.status_code == 200
     assert editor.delete(f"/api/v1/claims/{published.pk}/").status_code == 409
     evidence = published.evidence.get()
