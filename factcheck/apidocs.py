@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +23,7 @@ class SwaggerView(SpectacularSwaggerSplitView):
 
     template_name = "api/swagger_ui.html"
 
+    @extend_schema(exclude=True)  # the docs page is not part of the API it documents
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().get(request, *args, **kwargs)
         response["Cross-Origin-Resource-Policy"] = "same-origin"

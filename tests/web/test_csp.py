@@ -180,6 +180,8 @@ def test_admin_and_api_pages_send_the_policy_and_need_no_inline_script(seeded: A
     assert b"SwaggerUIBundle(" in script.content
     # It carries the CSRF token: no other site may include it with <script src>.
     assert script["Cross-Origin-Resource-Policy"] == "same-origin"
+    # The docs page itself is no operation of the API.
+    assert b"/api/docs/" not in client.get("/api/schema/").content
 
     # DRF's browsable API: its styles are inline (allowed there only), its scripts are not.
     browsable = get_html(client, "/api/v1/articles/", Accept="text/html")
