@@ -108,13 +108,17 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, idempotency keys, per-host probes) -----------------------------------
+# django-redis rather than Django's own RedisCache: with IGNORE_EXCEPTIONS a Redis outage
+# reads as cache misses (throttling fails open, the API keeps answering) where Django's
+# backend raises on every call; django-environ's CACHE_URL=redis://... names it too. The
+# ignored errors are logged as warnings, at most one a minute (LOGGING).
 CACHE_URL = env.str("CACHE_URL", default="")
 if CACHE_URL:
     CACHES = {"default": env.cache_url("CACHE_URL")}
 elif env.str("REDIS_URL", default=""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": env.str("REDIS_URL"),
             "KEY_PREFIX": "factcheck",
         }
@@ -126,6 +130,14 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
+    # Short socket timeouts: a request never waits long on a Redis that is away.
+    _cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    _cache_options.setdefault("SOCKET_CONNECT_TIMEOUT", 0.5)
+    _cache_options.setdefault("SOCKET_TIMEOUT", 1.0)
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "factcheck.cache"
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -324,7 +336,9 @@ if REDIS_URL:
             CELERY_TASK_TIME_LIMIT + CELERY_MAX_COUNTDOWN + 60,
         ),
         "socket_timeout": 30,
-        "socket_connect_timeout": 10,
+        # Short: a web request publishing to a broker that is away waits at most
+        # (publish retries + 1) x 2 connects x this long (see the publish retry policy).
+        "socket_connect_timeout": 1.0,
         "retry_on_timeout": True,
         "health_check_interval": 25,
     }
@@ -342,6 +356,14 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+# One quick retry, then give up: a request must not hang on a dead broker. What failed to be
+# enqueued stays due in the database and is picked up later (factcheck.broker).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -424,6 +446,19 @@ FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    # Redis away: one warning a minute from the cache and from enqueueing, not one a request.
+    "filters": {
+        "once_a_minute": {
+            "()": "factcheck.logfilters.RateLimitFilter",
+            "seconds": 60,
+            "as_warning": True,
+        },
+    },
+    "loggers": {
+        "factcheck.cache": {"filters": ["once_a_minute"]},
+        "factcheck.broker": {"filters": ["once_a_minute"]},
+        "annotations.linkhealth.limits": {"filters": ["once_a_minute"]},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

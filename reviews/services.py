@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from factcheck.broker import enqueue_on_commit
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
@@ -241,8 +241,7 @@ def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
     review.version += 1
     review._change_reason = f"needs re-review: {reason}"[:100]  # type: ignore[attr-defined]
     review.save()
-    review_id = review.pk
-    transaction.on_commit(lambda: notify_rereview.delay(review_id))
+    enqueue_on_commit(notify_rereview, review.pk)
 
 
 def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> int:
@@ -273,7 +272,7 @@ def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> 
     )
     for review in reviews:
         if review.state == State.PUBLISHED:
-            transaction.on_commit(partial(notify_rereview.delay, review.pk))
+            enqueue_on_commit(notify_rereview, review.pk)
     return len(reviews)
 
 

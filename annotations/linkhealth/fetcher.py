@@ -19,7 +19,9 @@ Pure Python: no Django imports.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import random
+import re
 import socket
 import ssl
 import time
@@ -36,7 +38,9 @@ import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from annotations.linkhealth.guard import (
+    DEFAULT_PORTS,
     EgressPolicy,
+    IPAddress,
     Resolver,
     Target,
     UnsafeURL,
@@ -244,6 +248,45 @@ def _classify_exception(exc: BaseException) -> tuple[str, str]:
     ):
         return "reset", message
     return "protocol", message
+
+
+# Anything that may be an IP address in an error text: checked with `ipaddress` below.
+_ADDRESS_LIKE_RE = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}\b|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}"
+)
+WITHHELD_ADDRESS = "<address>"
+
+
+def _url_literal(url: str) -> IPAddress | None:
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
+        if ":" in host:
+            return ipaddress.ip_address(host)
+        return parse_ipv4_literal(host)
+    except (ValueError, UnsafeURL):
+        return None
+
+
+def redact_addresses(message: str, *urls: str) -> str:
+    """`message` with every IP address replaced, except those typed as a host in `urls`.
+
+    Error texts reach users (the UI, the API); the addresses a name resolved to (or the one a
+    connection was pinned to) are the checker's business, not theirs.
+    """
+    if not message:
+        return message
+    typed = {literal for literal in map(_url_literal, urls) if literal is not None}
+
+    def swap(match: re.Match[str]) -> str:
+        text = match.group(0)
+        try:
+            addr = ipaddress.ip_address(text)
+        except ValueError:
+            return text
+        mapped = getattr(addr, "ipv4_mapped", None)
+        return text if addr in typed or mapped in typed else WITHHELD_ADDRESS
+
+    return _ADDRESS_LIKE_RE.sub(swap, message)
 
 
 def _decode_body(raw: bytes, content_encoding: str, limit: int) -> bytes:
@@ -475,15 +518,18 @@ async def _attempt(
             timeout=remaining,
         )
     except _ChainError as exc:
-        return state.to_result(error_class=exc.error_class, error_message=exc.message)
+        return _failed(state, exc.error_class, exc.message)
     except TimeoutError:
-        return state.to_result(
-            error_class="timeout",
-            error_message=f"no complete answer within {config.total_timeout}s",
-        )
+        return _failed(state, "timeout", f"no complete answer within {config.total_timeout}s")
     except Exception as exc:  # noqa: BLE001 - the remote side must never crash a check
-        error_class, message = _classify_exception(exc)
-        return state.to_result(error_class=error_class, error_message=message)
+        return _failed(state, *_classify_exception(exc))
+
+
+def _failed(state: _State, error_class: str, message: str) -> FetchResult:
+    # Connection errors name the pinned address ("Connect call failed ('10.0.0.5', 80)"):
+    # only addresses the URLs themselves spell out may show.
+    urls = [state.url, state.final_url, *(url for url, _ in state.hops)]
+    return state.to_result(error_class=error_class, error_message=redact_addresses(message, *urls))
 
 
 async def fetch(
@@ -536,11 +582,30 @@ def host_key(url: str) -> str:
         return ""
 
 
+def origin_key(url: str) -> str:
+    """`scheme://host:port` of a URL, the port always spelled out ('' when unparseable).
+
+    The unit a gate's circuit breaker pauses: a closed port cited many times pauses that
+    port, not every other site on the host.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return ""
+    host = host_key(url)
+    if not host or port is None:
+        return ""
+    return f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 class HostGate(Protocol):
     """A limiter shared beyond this process (see `linkhealth.limits.RedisHostGate`).
 
-    `acquire` waits a little for a slot on `host` and returns a token, or None when the host
-    stays full (or is backed off): the caller defers that URL instead of waiting longer.
+    `acquire` waits a little for a slot on `host` (an `origin_key`: the gate limits per
+    hostname and backs off per origin) and returns a token, or None when the host stays full
+    (or the origin is backed off): the caller defers that URL instead of waiting longer.
     A gate may also offer `keep(host, token, held_for) -> bool`: whether the holder of a slot
     may start one more URL of that host on it (held `held_for` seconds so far) instead of
     releasing it and acquiring again (without `keep`, every URL acquires a slot of its own),
@@ -585,9 +650,20 @@ async def fetch_many(
     connections; without one, a client is made for this call and closed at its end.
     """
     results: list[FetchResult | None] = [None] * len(urls)
+    # Lanes per origin (the gate's breaker pauses an origin), slots per hostname: two ports
+    # of one host share its per-host limit.
     queues: dict[str, deque[int]] = {}
+    host_slots: dict[str, asyncio.Semaphore] = {}
+    slots_of: dict[str, asyncio.Semaphore] = {}  # origin -> its hostname's slots
     for index, url in enumerate(urls):
-        queues.setdefault(host_key(url), deque()).append(index)
+        origin = origin_key(url)
+        if origin not in queues:
+            queues[origin] = deque()
+            hostname = host_key(url)
+            if hostname not in host_slots:
+                host_slots[hostname] = asyncio.Semaphore(max(per_host_limit, 1))
+            slots_of[origin] = host_slots[hostname]
+        queues[origin].append(index)
     global_sem = asyncio.Semaphore(global_limit)
     keep = getattr(gate, "keep", None)
     try_acquire = getattr(gate, "try_acquire", None)
@@ -636,7 +712,7 @@ async def fetch_many(
         async def lane(host: str, queue: deque[int]) -> None:
             while queue:
                 sibling_busy = False
-                async with global_sem:
+                async with slots_of[host], global_sem:
                     if not queue:
                         return
                     if gate is None:

@@ -232,8 +232,8 @@ def hosts_file_resolver(host: str, port: int, *, path: str = _HOSTS_FILE) -> lis
     if not addrs:
         raise UnsafeURL(
             "not_in_allowlist",
-            f"{host} is not in the local hosts file and the egress allow-list only admits "
-            "loopback, so it is refused without a DNS query",
+            f"{host} is outside the egress allow-list: it admits loopback only and {host} is "
+            "not in the local hosts file (no DNS query is made)",
         )
     return addrs
 
@@ -344,7 +344,31 @@ def _allowlisted(addr: IPAddress, policy: EgressPolicy) -> bool:
     return policy.egress_allowlist is None or _in_any(addr, policy.egress_allowlist)
 
 
-def _refuse_blocked(addr: IPAddress, policy: EgressPolicy) -> None:
+_PRIVATE_NETWORKS: tuple[IPNetwork, ...] = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+
+
+def address_kind(addr: IPAddress) -> str:
+    """What kind of blocked address `addr` is, for messages that must not show the address."""
+    if addr.is_loopback:
+        return "a loopback address"
+    if addr.is_link_local:
+        return "a link-local/metadata address"
+    if _in_any(addr, _PRIVATE_NETWORKS):
+        return "a private address"
+    if addr.is_multicast:
+        return "a multicast address"
+    if addr.is_unspecified or _in_any(addr, (_THIS_NETWORK,)):
+        return "an unspecified address"
+    return "a reserved or special-purpose address"
+
+
+def _refuse_blocked(addr: IPAddress, policy: EgressPolicy, *, host: str | None = None) -> None:
+    """`host`: the name `addr` was resolved from. Messages name it and the kind of address,
+    never the address DNS answered (they reach users); a literal the user typed is echoed."""
     candidates: list[IPAddress] = [addr]
     if isinstance(addr, ipaddress.IPv6Address):
         candidates.extend(_embedded_ipv4(addr))
@@ -352,8 +376,14 @@ def _refuse_blocked(addr: IPAddress, policy: EgressPolicy) -> None:
         if _in_any(candidate, policy.allowed_networks):
             continue
         if _is_blocked(candidate):
-            shown = str(addr) if candidate == addr else f"{addr} (embeds {candidate})"
-            raise UnsafeURL("blocked_address", f"{shown} is a blocked address")
+            kind = address_kind(candidate)
+            if host is not None:
+                message = f"{host} resolves to {kind}"
+            elif candidate == addr:
+                message = f"{addr} is {kind}"
+            else:
+                message = f"{addr} embeds {candidate}, {kind}"
+            raise UnsafeURL("blocked_address", message)
 
 
 def check_address(addr: IPAddress | str, policy: EgressPolicy) -> IPAddress:
@@ -471,13 +501,14 @@ def vet_url(url: str, policy: EgressPolicy, *, resolver: Resolver = default_reso
     # ::1 stays usable under a 127.0.0.0/8 allow-list.
     eligible = [addr for addr in parsed if _allowlisted(addr, policy)]
     if not eligible:
-        shown = ", ".join(str(a) for a in parsed[:4])
-        raise UnsafeURL("not_in_allowlist", f"{host} ({shown}) is outside the egress allow-list")
+        raise UnsafeURL(
+            "not_in_allowlist", f"{host} resolves to an address outside the egress allow-list"
+        )
     # Every remaining address must pass the block list: a name with one public and one
     # private address is a rebinding setup, not a site to check.
     vetted: list[str] = []
     for addr in eligible:
-        _refuse_blocked(addr, policy)
+        _refuse_blocked(addr, policy, host=host)
         if str(addr) not in vetted:
             vetted.append(str(addr))
     return Target(

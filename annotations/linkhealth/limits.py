@@ -5,8 +5,11 @@
   mid-request) expires by itself. Acquire and release are Lua scripts, so check-and-take is
   atomic across processes; timestamps come from the Redis server clock, so machines with
   skewed clocks agree.
-- A circuit breaker per host, checked in the same acquire script: a host that failed
-  `threshold` times in a row is left alone for a cool-down that doubles with each trip.
+- A circuit breaker per origin (scheme, host, port), checked in the same acquire script: an
+  origin whose checks failed `threshold` times in a row is left alone for a cool-down that
+  doubles with each trip. Per origin, not per host: a closed port cited many times pauses
+  that port only, never the rest of the site. Only the checks of links feed it (not the
+  soft-404 probes, not archive look-ups).
 - `delivery_count`: how many times a task id was delivered, so a task that kills its worker
   every time is given up instead of looping forever.
 - The soft-404 probe of each host, cached for every worker.
@@ -18,6 +21,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import random
 import secrets
 import time
@@ -26,6 +30,8 @@ from typing import Any
 
 import redis
 import redis.asyncio as aredis
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "linkcheck"
 
@@ -133,12 +139,21 @@ return cool
 """
 
 
+def _hostname(key: str) -> str:
+    """The hostname of an origin key (`scheme://host:port`); a bare hostname as it is."""
+    if "://" not in key:
+        return key
+    host, _, _port = key.split("://", 1)[1].rpartition(":")
+    return host.strip("[]")
+
+
 def _host_key(host: str) -> str:
     return f"{PREFIX}:host:{host}"
 
 
-def _breaker_key(host: str) -> str:
-    return f"{PREFIX}:breaker:{host}"
+def breaker_key(origin: str) -> str:
+    """The Redis hash of an origin's circuit breaker (an `origin_key`)."""
+    return f"{PREFIX}:breaker:{origin}"
 
 
 def _queue_keys(host: str) -> list[str]:
@@ -211,6 +226,9 @@ class RedisHostGate:
         """Whether the holder of `token` may check one more URL of `host` on it."""
         return held_for < self.max_hold
 
+    # `host` below is an origin key (`fetcher.origin_key`): slots and queues are per
+    # hostname, the breaker per origin. A bare hostname works too (its breaker is its own).
+
     async def _keep_alive(self) -> None:
         while True:
             await asyncio.sleep(self.config.token_ttl_seconds / 3)
@@ -219,7 +237,7 @@ class RedisHostGate:
                 continue
             keys, args = [], []
             for token, host in held:
-                keys += [_host_key(host), GLOBAL_KEY]
+                keys += [_host_key(_hostname(host)), GLOBAL_KEY]
                 args += [token, token]
             with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
                 await self._refresh(keys=keys, args=args)
@@ -252,8 +270,9 @@ class RedisHostGate:
         if self._refresher is None:
             self._refresher = asyncio.create_task(self._keep_alive())
         token = secrets.token_hex(8)
-        wake = _wake_key(host)
-        keys = [_host_key(host), GLOBAL_KEY, _breaker_key(host), *_queue_keys(host), wake]
+        name = _hostname(host)
+        wake = _wake_key(name)
+        keys = [_host_key(name), GLOBAL_KEY, breaker_key(host), *_queue_keys(name), wake]
         args = [
             self.config.per_host,
             self.config.global_limit,
@@ -288,7 +307,7 @@ class RedisHostGate:
         finally:
             if queued:  # gave up or was cancelled: make way for the next waiter
                 with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
-                    await self._leave(keys=_queue_keys(host), args=[token])
+                    await self._leave(keys=_queue_keys(name), args=[token])
 
     async def _wait_for_wake(self, key: str, seconds: float) -> None:
         try:
@@ -298,7 +317,8 @@ class RedisHostGate:
 
     async def release(self, host: str, token: str) -> None:
         self._held.pop(token, None)
-        keys = [_host_key(host), GLOBAL_KEY, _queue_keys(host)[0], _wake_key(host)]
+        name = _hostname(host)
+        keys = [_host_key(name), GLOBAL_KEY, _queue_keys(name)[0], _wake_key(name)]
         # On a Redis outage the slot expires after token_ttl by itself.
         with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, OSError):
             await self._release(keys=keys, args=[token, int(self.config.waiter_ttl_seconds * 1000)])
@@ -333,11 +353,11 @@ class SharedLimits:
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    def record_host_outcome(self, host: str, *, failed: bool) -> float:
-        """Feed the breaker; returns the seconds it is now open for (0 when closed)."""
+    def record_origin_outcome(self, origin: str, *, failed: bool) -> float:
+        """Feed the origin's breaker; returns the seconds it is now open for (0: closed)."""
         ms = self._retrying(
             self._outcome,
-            keys=[_breaker_key(host)],
+            keys=[breaker_key(origin)],
             args=[
                 1 if failed else 0,
                 self.config.breaker_threshold,
@@ -347,6 +367,14 @@ class SharedLimits:
         )
         return int(ms) / 1000
 
+    def breaker_open_for(self, origin: str) -> float:
+        """Seconds the origin's breaker stays open (0 when closed)."""
+        raw = self._retrying(self.client.hget, breaker_key(origin), "open_until")
+        if not raw:
+            return 0.0
+        now_s, now_us = self._retrying(self.client.time)
+        return max(0.0, int(raw) / 1000 - (now_s + now_us / 1e6))
+
     def delivery_count(self, task_id: str) -> int:
         """Count one more delivery of `task_id` and return the total so far."""
         key = f"{PREFIX}:deliveries:{task_id}"
@@ -355,8 +383,14 @@ class SharedLimits:
         pipe.expire(key, 7 * 24 * 3600)
         return int(self._retrying(pipe.execute)[0])
 
+    # The probe cache fails open: with Redis away each process probes for itself.
+
     def probe_get(self, origin: str) -> dict[str, Any] | None:
-        raw = self._retrying(self.client.get, f"{PREFIX}:probe:{origin}")
+        try:
+            raw = self.client.get(f"{PREFIX}:probe:{origin}")
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            logger.warning("soft-404 probe cache unavailable: %s", exc)
+            return None
         if not raw:
             return None
         data = json.loads(raw)
@@ -365,6 +399,7 @@ class SharedLimits:
 
     def probe_set(self, origin: str, data: dict[str, Any], ttl_seconds: int) -> None:
         stored = dict(data, body=base64.b64encode(data["body"][:65536]).decode())
-        self._retrying(
-            self.client.set, f"{PREFIX}:probe:{origin}", json.dumps(stored), ex=ttl_seconds
-        )
+        try:
+            self.client.set(f"{PREFIX}:probe:{origin}", json.dumps(stored), ex=ttl_seconds)
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            logger.warning("soft-404 probe cache unavailable: %s", exc)

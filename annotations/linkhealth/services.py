@@ -39,7 +39,7 @@ from annotations.linkhealth.fetcher import (
     FetchResult,
     fetch_many,
     fetch_sync,
-    host_key,
+    origin_key,
 )
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
 from annotations.linkhealth.guard import EgressPolicy
@@ -47,14 +47,15 @@ from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimi
 from annotations.linkhealth.loop import FetchLoop, fetch_loop
 from annotations.models import Evidence, Link, LinkCheck, LinkHealth
 from annotations.urlnorm import url_host
+from factcheck.broker import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 BROKEN_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD)
 OK_HEALTHS = (LinkHealth.OK, LinkHealth.REDIRECTED)
 STALE_LINK_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD, LinkHealth.SOFT_404)
-# Failures that say the host itself is unreachable, not that one page is unwell: they feed the
-# breaker. HTTP answers (503, 429) do not: the host is up and talking, each link backs off on
+# Failures that say the origin itself is unreachable, not that one page is unwell: they feed
+# its breaker. HTTP answers (503, 429) do not: the host is up and talking, each link backs off on
 # its own (error backoff, Retry-After), and one flaky section must not silence a whole site.
 HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset"})
 # Results are recorded in chunks of this many while the rest of a batch is still fetching.
@@ -145,8 +146,8 @@ def link_request_check(*, link: Link) -> None:
     from annotations.linkhealth.tasks import check_link
 
     Link.objects.filter(pk=link.pk).update(next_check_at=timezone.now())
-    link_id = link.pk
-    transaction.on_commit(lambda: check_link.delay(link_id))
+    # Should the broker be away, the link stays due and the next beat enqueues it.
+    enqueue_on_commit(check_link, link.pk)
 
 
 def links_enqueue_due(*, limit: int | None = None, now: datetime | None = None) -> list[int]:
@@ -171,8 +172,11 @@ def links_enqueue_due(*, limit: int | None = None, now: datetime | None = None) 
             Link.objects.filter(id__in=ids).update(
                 next_check_at=now + timedelta(seconds=settings.LINKCHECK_LEASE_SECONDS)
             )
-            batches = [ids[i : i + size] for i in range(0, len(ids), size)]
-            transaction.on_commit(lambda: [check_links_batch.delay(b) for b in batches])
+            # Each batch carries when it was enqueued: delivered again much later (a worker
+            # died), it skips links that were checked in the meantime.
+            stamp = timezone.now().isoformat()
+            for i in range(0, len(ids), size):
+                enqueue_on_commit(check_links_batch, ids[i : i + size], enqueued_at=stamp)
     return ids
 
 
@@ -186,22 +190,29 @@ def lease_time_budget() -> float:
     return fetch_time_budget(settings.LINKCHECK_LEASE_SECONDS)
 
 
-def links_lease(*, link_ids: Sequence[int], owner: str, now: datetime | None = None) -> list[Link]:
+def links_lease(
+    *,
+    link_ids: Sequence[int],
+    owner: str,
+    now: datetime | None = None,
+    unchecked_since: datetime | None = None,
+) -> list[Link]:
     """Take the lease on these links for one check each; returns the links taken.
 
     A link leased by someone else (and not expired) is left out. The same owner (a redelivered
-    task) takes its own lease again.
+    task) takes its own lease again. With `unchecked_since`, a link checked after that time
+    is left out too (its check is already newer than the request for one).
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Link.objects.filter(id__in=list(link_ids))
-            .filter(
-                Q(checking_until__isnull=True) | Q(checking_until__lt=now) | Q(lease_owner=owner)
-            )
-            .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)
+    links = Link.objects.filter(id__in=list(link_ids)).filter(
+        Q(checking_until__isnull=True) | Q(checking_until__lt=now) | Q(lease_owner=owner)
+    )
+    if unchecked_since is not None:
+        links = links.filter(
+            Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=unchecked_since)
         )
+    with transaction.atomic():
+        ids = list(links.select_for_update(skip_locked=True).values_list("id", flat=True))
         Link.objects.filter(id__in=ids).update(
             checking_until=now + timedelta(seconds=settings.LINKCHECK_LEASE_SECONDS),
             lease_owner=owner[:100],
@@ -418,9 +429,11 @@ def links_check_batch(
     shared: bool = True,
     time_budget: float | None = None,
     on_progress: Callable[[int, str], None] | None = None,
+    enqueued_at: datetime | None = None,
 ) -> BatchOutcome:
     """Lease, fetch, classify and record a batch of links (of any hosts). Idempotent: a link
-    already recorded under `attempt_prefix` (a redelivered task) is not checked again.
+    already recorded under `attempt_prefix` (a redelivered task) is not checked again, nor
+    is one checked (by anyone) after `enqueued_at`, when the batch was asked for.
 
     `shared`: honour the per-host/global limits and breakers in Redis (when configured).
     `time_budget`: seconds after which URLs not yet started are deferred rather than begun.
@@ -435,13 +448,23 @@ def links_check_batch(
     )
     for lid in done:
         outcome.skipped[lid] = "already-recorded"
-    links = links_lease(link_ids=[lid for lid in link_ids if lid not in done], owner=attempt_prefix)
+    links = links_lease(
+        link_ids=[lid for lid in link_ids if lid not in done],
+        owner=attempt_prefix,
+        unchecked_since=enqueued_at,
+    )
     leased = {link.pk for link in links}
     missed = [lid for lid in link_ids if lid not in done and lid not in leased]
-    if missed:  # leased by someone else, or deleted since they were enqueued
-        existing = set(Link.objects.filter(id__in=missed).values_list("id", flat=True))
+    if missed:  # checked or leased by someone else, or deleted since they were enqueued
+        existing = dict(Link.objects.filter(id__in=missed).values_list("id", "last_checked_at"))
         for lid in missed:
-            outcome.skipped[lid] = "leased" if lid in existing else "gone"
+            checked_at = existing.get(lid)
+            if lid not in existing:
+                outcome.skipped[lid] = "gone"
+            elif enqueued_at is not None and checked_at is not None and checked_at > enqueued_at:
+                outcome.skipped[lid] = "checked-since-enqueued"
+            else:
+                outcome.skipped[lid] = "leased"
     if not links:
         return outcome
 
@@ -500,7 +523,8 @@ def links_check_batch(
             if result is None:
                 set_aside.append(link)
                 continue
-            host_outcomes.append((host_key(link.url), _host_failed(result)))
+            # Only link checks feed the breakers: a probe is ours, not a link's health.
+            host_outcomes.append((origin_key(link.url), _host_failed(result)))
             origin = _origin(link.url)
             if _needs_probe(result) and origin in waiting:
                 waiting[origin].append((link, result))
@@ -519,16 +543,18 @@ def links_check_batch(
 
 
 def _feed_breakers(limits: SharedLimits, outcomes: list[tuple[str, bool]]) -> None:
-    # Per host, in order: a success resets the breaker, failures after it count.
-    by_host: dict[str, tuple[bool, int]] = {}
-    for host, failed in outcomes:
-        succeeded, failures = by_host.get(host, (False, 0))
-        by_host[host] = (succeeded, failures + 1) if failed else (True, 0)
-    for host, (succeeded, failures) in by_host.items():
+    # Per origin, in order: a success resets the breaker, failures after it count.
+    by_origin: dict[str, tuple[bool, int]] = {}
+    for origin, failed in outcomes:
+        if not origin:
+            continue
+        succeeded, failures = by_origin.get(origin, (False, 0))
+        by_origin[origin] = (succeeded, failures + 1) if failed else (True, 0)
+    for origin, (succeeded, failures) in by_origin.items():
         if succeeded:
-            limits.record_host_outcome(host, failed=False)
+            limits.record_origin_outcome(origin, failed=False)
         for _ in range(min(failures, limits.config.breaker_threshold)):
-            limits.record_host_outcome(host, failed=True)
+            limits.record_origin_outcome(origin, failed=True)
 
 
 def _set_aside(links: list[Link], *, owner: str, outcome: BatchOutcome) -> None:
@@ -541,7 +567,7 @@ def _set_aside(links: list[Link], *, owner: str, outcome: BatchOutcome) -> None:
     for link in links:
         open_for = 0.0
         if limits is not None:
-            open_for = _breaker_open_for(limits, host_key(link.url))
+            open_for = limits.breaker_open_for(origin_key(link.url))
         if open_for > 0:
             outcome.backed_off.append(link.pk)
             when = now + timedelta(seconds=open_for * random.uniform(1.0, 1.2))
@@ -556,14 +582,6 @@ def _set_aside(links: list[Link], *, owner: str, outcome: BatchOutcome) -> None:
         owner=owner,
         next_check_at=now + timedelta(seconds=settings.LINKCHECK_LEASE_SECONDS),
     )
-
-
-def _breaker_open_for(limits: SharedLimits, host: str) -> float:
-    raw = limits.client.hget(f"linkcheck:breaker:{host}", "open_until")
-    if not raw:
-        return 0.0
-    now_s, now_us = limits.client.time()
-    return max(0.0, int(raw) / 1000 - (now_s + now_us / 1e6))
 
 
 def _check_chunk(
@@ -880,8 +898,7 @@ def evidence_request_archive(*, evidence_id: Any) -> None:
 
     if not settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL:
         return
-    key = str(evidence_id)
-    transaction.on_commit(lambda: evidence_find_archive.delay(key))
+    enqueue_on_commit(evidence_find_archive, str(evidence_id))
 
 
 def archive_lookup_url(*, url: str, when: datetime) -> str:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import datetime
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from annotations.linkhealth import services
+from factcheck.broker import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +43,13 @@ def _delivery_count(task: Any) -> int:
     return limits.delivery_count(f"{task.request.id}:{task.request.retries}")
 
 
-def _check(task: Any, link_ids: list[int]) -> dict[str, Any]:
+def _enqueued_at(value: str | None) -> datetime | None:
+    # Messages sent before batches carried their enqueue time have none: check every link.
+    parsed = parse_datetime(value) if value else None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def _check(task: Any, link_ids: list[int], *, enqueued_at: str | None = None) -> dict[str, Any]:
     prefix = f"task:{task.request.id}"
     deliveries = _delivery_count(task)
     if deliveries > settings.LINKCHECK_MAX_DELIVERIES:
@@ -49,13 +59,22 @@ def _check(task: Any, link_ids: list[int]) -> dict[str, Any]:
         logger.error("link check %s gave up after %s deliveries", task.request.id, deliveries - 1)
         return {"gave_up": recorded}
     outcome = services.links_check_batch(
-        link_ids=link_ids, attempt_prefix=prefix, time_budget=_time_budget()
+        link_ids=link_ids,
+        attempt_prefix=prefix,
+        time_budget=_time_budget(),
+        enqueued_at=_enqueued_at(enqueued_at),
     )
     if outcome.deferred:
         # The hosts were full: come back shortly, as a new task, instead of holding this
-        # worker slot while waiting.
+        # worker slot while waiting. Should the broker be away, the links' leases run out
+        # and a beat enqueues them again.
         countdown = settings.LINKCHECK_DEFER_COUNTDOWN * random.uniform(1.0, 2.0)
-        check_links_batch.apply_async((outcome.deferred,), countdown=countdown)
+        enqueue(
+            check_links_batch,
+            outcome.deferred,
+            countdown=countdown,
+            enqueued_at=timezone.now().isoformat(),
+        )
     return {
         "recorded": len(outcome.recorded),
         "deferred": len(outcome.deferred),
@@ -82,9 +101,15 @@ def check_link(self, link_id: int) -> dict[str, Any]:  # type: ignore[no-untyped
 
 
 @shared_task(**_TASK_OPTIONS)
-def check_links_batch(self, link_ids: list[int]) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """Check links of many hosts in one worker process, concurrently (fetch_many)."""
-    return _check(self, [int(i) for i in link_ids])
+def check_links_batch(  # type: ignore[no-untyped-def]
+    self, link_ids: list[int], enqueued_at: str | None = None
+) -> dict[str, Any]:
+    """Check links of many hosts in one worker process, concurrently (fetch_many).
+
+    `enqueued_at` (ISO 8601): when the batch was asked for. A batch delivered again long
+    after (its worker died; acks_late) skips links that were checked since.
+    """
+    return _check(self, [int(i) for i in link_ids], enqueued_at=enqueued_at)
 
 
 @shared_task(acks_late=True)

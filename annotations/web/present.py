@@ -104,7 +104,8 @@ _HEALTH_DETAIL = {
     LinkHealth.BROKEN: "Not found (404/410) or the host does not resolve.",
     LinkHealth.DEAD: "Broken on repeated checks over several days.",
     LinkHealth.SOFT_404: "Answers 200 but shows an error page or the site's home page.",
-    LinkHealth.UNSAFE: "Refused before fetching: private address, odd scheme or port.",
+    LinkHealth.UNSAFE: "Refused before fetching: a private or internal address, an address "
+    "outside the egress allow-list, or an odd scheme or port.",
     LinkHealth.UNCHECKED: "Not checked yet.",
 }
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import aiohttp
 import yarl
 
-from annotations.linkhealth.fetcher import FetchConfig, make_client
+from annotations.linkhealth.fetcher import FetchConfig, make_client, redact_addresses
 from annotations.linkhealth.guard import (
     EgressPolicy,
     Resolver,
@@ -77,7 +77,8 @@ async def post_json(
     except TimeoutError:
         return PostResult(error=f"timeout: no answer within {config.total_timeout}s")
     except (aiohttp.ClientError, OSError, ValueError) as exc:
-        return PostResult(error=f"{type(exc).__name__}: {exc}"[:500])
+        # The receiver's owner sees this: not the address its name resolved to.
+        return PostResult(error=redact_addresses(f"{type(exc).__name__}: {exc}", url)[:500])
     finally:
         await client.aclose()
     if 200 <= status < 300:

@@ -18,13 +18,12 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from factcheck.broker import enqueue_on_commit
 from reviews.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 PING = "ping"
@@ -85,7 +84,7 @@ def _enqueue(deliveries: list[WebhookDelivery]) -> None:
     from reviews.webhooks.tasks import deliver_webhook
 
     for delivery in deliveries:
-        transaction.on_commit(partial(deliver_webhook.delay, str(delivery.pk)))
+        enqueue_on_commit(deliver_webhook, str(delivery.pk))
 
 
 def _store(

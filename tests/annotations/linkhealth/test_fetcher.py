@@ -751,3 +751,24 @@ def test_https_is_pinned_with_sni_and_verified_for_the_hostname(
     assert sni and sni[0] == "secure.test"
     assert result.error_class == "protocol"
     assert result.final_url == f"https://secure.test:{port}/a?b=1"
+
+
+def test_connection_errors_name_the_host_not_the_address_it_resolved_to() -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+
+    def intranet(host: str, port: int) -> list[str]:
+        return ["127.0.0.1"]
+
+    result = fetch_sync(
+        f"http://intranet.test:{port}/", policy=policy_for(port), config=FAST, resolver=intranet
+    )
+    assert result.error_class == "connect"
+    assert f"intranet.test:{port}" in result.error_message
+    assert "127.0.0.1" not in result.error_message
+    assert "127.0.0.1" not in classify(result, now=_now()).reason
+    # An address the user typed is theirs to see.
+    typed = fetch_sync(f"http://127.0.0.1:{port}/", policy=policy_for(port), config=FAST)
+    assert f"127.0.0.1:{port}" in typed.error_message

@@ -426,3 +426,45 @@ def test_policy_rejects_garbage() -> None:
 def test_default_policy() -> None:
     assert EgressPolicy().allowed_ports == frozenset({80, 443, 8080, 8443})
     assert EgressPolicy().egress_allowlist is None
+
+
+# --- messages: they reach users, the addresses DNS answered do not ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("addr", "kind"),
+    [
+        ("10.1.2.3", "a private address"),
+        ("192.168.7.7", "a private address"),
+        ("fd00::1", "a private address"),
+        ("169.254.169.254", "a link-local/metadata address"),
+        ("::ffff:169.254.169.254", "a link-local/metadata address"),
+        ("127.0.0.1", "a loopback address"),
+        ("240.1.2.3", "a reserved or special-purpose address"),
+    ],
+)
+def test_refusal_of_a_name_says_what_kind_of_address_never_which(addr: str, kind: str) -> None:
+    with pytest.raises(UnsafeURL) as info:
+        vet_url("http://intranet.example/", OPEN, resolver=fixed(addr))
+    assert info.value.reason == "blocked_address"
+    assert info.value.message == f"intranet.example resolves to {kind}"
+    assert addr not in str(info.value) and addr.split(":")[-1] not in str(info.value)
+
+
+def test_refusal_of_a_typed_literal_echoes_it() -> None:
+    with pytest.raises(UnsafeURL) as info:
+        vet_url("http://10.1.2.3/", OPEN, resolver=no_dns)
+    assert info.value.message == "10.1.2.3 is a private address"
+
+
+def test_allowlist_refusal_of_a_name_does_not_show_its_addresses() -> None:
+    with pytest.raises(UnsafeURL) as info:
+        vet_url("http://www.reuters.com/", LOCAL_ONLY, resolver=fixed("93.184.216.34", "10.9.9.9"))
+    assert info.value.reason == "not_in_allowlist"
+    assert (
+        info.value.message == "www.reuters.com resolves to an address outside the egress allow-list"
+    )
+    with pytest.raises(UnsafeURL) as info:
+        vet_url("https://www.reuters.com/world/", LOCAL_ONLY)  # hosts file only, no DNS
+    assert "www.reuters.com is outside the egress allow-list" in info.value.message
+    assert "private" not in info.value.message

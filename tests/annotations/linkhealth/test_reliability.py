@@ -192,3 +192,27 @@ def test_redis_restart_while_a_batch_runs_loses_nothing(
     )
     time.sleep(1)
     assert_each_checked_once(ids + more)
+
+
+def test_batch_delivered_after_a_newer_check_skips_that_link(
+    start_worker: Any, slow_site: Site, settings: Any
+) -> None:
+    from annotations.linkhealth import services
+
+    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.LINKCHECK_ALLOWED_PORTS = [slow_site.port]
+    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = ""
+    ids = make_links(slow_site, 3)
+    # The beat enqueues one batch; no worker is up yet, the message waits in Redis (as a
+    # batch whose worker was killed waits for its redelivery).
+    assert sorted(services.links_enqueue_due()) == sorted(ids)
+    # Meanwhile one of its links is checked by someone else.
+    services.links_check_batch(link_ids=[ids[0]], attempt_prefix="elsewhere", shared=False)
+    assert LinkCheck.objects.filter(link_id=ids[0]).count() == 1
+    worker = start_worker(extra_env=worker_env(slow_site), concurrency=1)
+    worker.wait_for("'skipped': 1}")  # the batch task's result, logged when it succeeds
+    assert LinkCheck.objects.filter(link_id=ids[0]).count() == 1
+    assert set(
+        LinkCheck.objects.filter(link_id__in=ids[1:]).values_list("link_id", flat=True)
+    ) == set(ids[1:])
+    assert_each_checked_once(ids)

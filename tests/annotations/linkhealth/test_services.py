@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from annotations.linkhealth import services
 from annotations.linkhealth.classify import Classification, Health
-from annotations.linkhealth.fetcher import FetchResult
+from annotations.linkhealth.fetcher import FetchResult, origin_key
 from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
 from annotations.models import Link, LinkCheck
 
@@ -444,7 +444,7 @@ def test_breaker_opens_after_repeated_failures_and_backs_links_off(
     limits = services.shared_limits()
     assert isinstance(limits, SharedLimits)
     for _ in range(3):
-        limits.record_host_outcome("127.0.0.1", failed=True)
+        limits.record_origin_outcome(origin_key(site.url("/")), failed=True)
     (link,) = make_links(site.url("/article/1"))
     outcome = check([link])
     assert outcome.backed_off == [link.pk]
@@ -452,7 +452,7 @@ def test_breaker_opens_after_repeated_failures_and_backs_links_off(
     link.refresh_from_db()
     assert link.next_check_at > timezone.now() + timedelta(seconds=50)
     assert link.checking_until is None and not LinkCheck.objects.exists()
-    limits.record_host_outcome("127.0.0.1", failed=False)
+    limits.record_origin_outcome(origin_key(site.url("/")), failed=False)
     assert check([link], prefix="t2").recorded == {link.pk: "ok"}
 
 
@@ -603,3 +603,112 @@ def test_links_list_loads_a_bounded_number_of_checks(
     )
     prefetch = [q["sql"] for q in queries.captured_queries if "annotations_linkcheck" in q["sql"]]
     assert len(prefetch) == 1 and "ROW_NUMBER" in prefetch[0].upper()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens there once closed
+
+
+def test_breaker_is_per_origin_not_per_host(site: Site, settings: Any) -> None:
+    # A closed port of a host cited again and again pauses that port, not the whole host.
+    settings.LINKCHECK_BREAKER_THRESHOLD = 3
+    closed = _closed_port()
+    settings.LINKCHECK_ALLOWED_PORTS = [site.port, closed]
+    dead = make_links(*(f"http://127.0.0.1:{closed}/article/{i}" for i in range(3)))
+    outcome = check(dead)
+    assert set(outcome.recorded) == {link.pk for link in dead}
+    assert {c.error_class for c in LinkCheck.objects.all()} == {"connect"}
+    limits = services.shared_limits()
+    assert limits is not None
+    assert limits.breaker_open_for(origin_key(dead[0].url)) > 0
+    assert limits.breaker_open_for(origin_key(site.url("/"))) == 0
+
+    (live,) = make_links(site.url("/article/9"))
+    assert check([live], prefix="t2").recorded == {live.pk: "ok"}  # same host, other port
+    (more,) = make_links(f"http://127.0.0.1:{closed}/article/more")
+    assert check([more], prefix="t3").backed_off == [more.pk]  # the dead origin waits
+
+
+class _ProbeHangs(SiteHandler):
+    """Serves /article pages; the soft-404 probe (a random path) gets no answer in time."""
+
+    def route(self, first: bool) -> None:
+        if self.path.startswith("/article"):
+            self.send(200, ARTICLE)
+        else:
+            time.sleep(1.5)  # past the check's total timeout
+
+
+def test_a_failing_soft404_probe_does_not_feed_the_breaker(settings: Any) -> None:
+    srv = Site()
+    srv.RequestHandlerClass = _ProbeHangs
+    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.LINKCHECK_ALLOWED_PORTS = [srv.port]
+    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = ""
+    settings.LINKCHECK_BREAKER_THRESHOLD = 1  # one counted failure would open it
+    settings.LINKCHECK_TOTAL_TIMEOUT = 0.5
+    try:
+        (link,) = make_links(srv.url("/article/1"))
+        # The probe times out after the page answered: were it counted, it would be the
+        # last word on the origin.
+        assert check([link]).recorded == {link.pk: "ok"}
+        assert any(not hit.startswith("/article") for hit in srv.hits)  # the probe was sent
+        limits = services.shared_limits()
+        assert limits is not None
+        assert limits.breaker_open_for(origin_key(link.url)) == 0
+        (other,) = make_links(srv.url("/article/2"))
+        assert check([other], prefix="t2").recorded == {other.pk: "ok"}
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_batch_skips_links_checked_since_it_was_enqueued(site: Site) -> None:
+    checked, waiting = make_links(site.url("/article/1"), site.url("/article/2"))
+    enqueued_at = timezone.now()
+    # A check of one of them lands after the batch was enqueued (a recheck, another batch).
+    assert check([checked], prefix="elsewhere").recorded == {checked.pk: "ok"}
+    outcome = check([checked, waiting], prefix="task:late", enqueued_at=enqueued_at)
+    assert outcome.recorded == {waiting.pk: "ok"}
+    assert outcome.skipped == {checked.pk: "checked-since-enqueued"}
+    assert LinkCheck.objects.filter(link=checked).count() == 1
+    assert not Link.objects.exclude(checking_until=None).exists()
+
+
+def test_stored_refusal_never_shows_the_address_a_name_resolved_to(
+    client_for: Any, reviewer: Any
+) -> None:
+    from annotations.linkhealth.classify import classify
+    from annotations.linkhealth.fetcher import fetch_sync
+    from annotations.linkhealth.guard import EgressPolicy, UnsafeURL, vet_url
+
+    def intranet(host: str, port: int) -> list[str]:
+        assert host == "intranet.example"
+        return ["10.1.2.3"]
+
+    policy = EgressPolicy(allowed_ports=frozenset({80}))  # the production block list
+    url = "http://intranet.example/budget"
+    with pytest.raises(UnsafeURL):  # refused before any connection could be made
+        vet_url(url, policy, resolver=intranet)
+    result = fetch_sync(url, policy=policy, resolver=intranet)
+    assert (result.error_class, result.hops, result.status_code) == ("unsafe", [], None)
+    (link,) = make_links(url)
+    services.link_check_record(
+        link_id=link.pk,
+        result=result,
+        verdict=classify(result, now=timezone.now()),
+        attempt_key="t1",
+    )
+    stored = LinkCheck.objects.get(link=link)
+    link.refresh_from_db()
+    assert stored.health == link.health == "unsafe"
+    for text in (stored.error_message, link.last_error):
+        assert "intranet.example resolves to a private address" in text
+        assert "10.1.2.3" not in text
+    shown = client_for(reviewer).get(f"/api/v1/links/{link.pk}/")
+    assert shown.status_code == 200
+    assert "10.1.2.3" not in shown.content.decode()
