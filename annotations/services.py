@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Field, Model
 from django.utils import timezone
@@ -19,10 +20,17 @@ from annotations.linkhealth.services import (
     link_get_or_create,
     link_request_check,
 )
-from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence
-from annotations.urlnorm import InvalidURL, canonical_url
+from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, Link
+from annotations.urlnorm import InvalidURL, browser_url, canonical_url
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
+
+
+def _max_length(model: type[Model], field: str) -> int:
+    """The column length a normalized URL must fit (checked before any row is written)."""
+    column = model._meta.get_field(field)
+    assert isinstance(column, Field) and column.max_length is not None
+    return column.max_length
 
 
 def _content_hash(text: str) -> str:
@@ -79,7 +87,7 @@ def article_submit(
     canonical = None
     if url:
         try:
-            canonical = canonical_url(url)
+            canonical = canonical_url(url, max_length=_max_length(Article, "url"))
         except InvalidURL as exc:
             raise DomainError(str(exc), field="url") from exc
     metadata = {
@@ -660,12 +668,16 @@ def evidence_attach(
 ) -> Evidence:
     _evidence_may_change(claim=claim, by=by)
     try:
-        canonical = canonical_url(url)
+        canonical = canonical_url(url, max_length=_max_length(Link, "url"))
+        # Stored as the browser reads it: the link shown opens the page that is checked.
+        url = browser_url(url, max_length=_max_length(Evidence, "url"))
     except InvalidURL as exc:
         raise DomainError(str(exc), field="url") from exc
     if archive_url:
         try:
-            archive_url = canonical_url(archive_url)
+            archive_url = canonical_url(
+                archive_url, max_length=_max_length(Evidence, "archive_url")
+            )
         except InvalidURL as exc:
             raise DomainError(str(exc), field="archive_url") from exc
     link, created = link_get_or_create(url=canonical)
@@ -674,7 +686,7 @@ def evidence_attach(
     evidence = Evidence(
         claim=claim,
         link=link,
-        url=url.strip(),
+        url=url,
         title=title,
         stance=stance,
         note=note,
@@ -683,7 +695,14 @@ def evidence_attach(
         # A link already checked tells what the page looks like as the reviewer relies on it.
         fingerprint_at_attach=link.fingerprint,
     )
-    evidence.full_clean(exclude=["claim", "link", "added_by", "url"], validate_constraints=False)
+    try:
+        evidence.full_clean(
+            exclude=["claim", "link", "added_by", "url"], validate_constraints=False
+        )
+    except ValidationError as exc:
+        # One error type for every caller (the web form shows it beside its field).
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field) from exc
     evidence.save()
     if created or link.health == "unchecked":
         link_request_check(link=link)

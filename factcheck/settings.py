@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: under /api/, DEBUG's HTML error pages become the API's JSON errors.
+    "factcheck.handlers.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Content-Security-Policy on every response from a view (see CONTENT_SECURITY_POLICY).
@@ -274,7 +276,8 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "factcheck.exceptions.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # DRF's, with a nesting limit (JSON_MAX_DEPTH): deep nesting is a 400, not a 500.
+        "factcheck.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -301,6 +304,8 @@ API_TOKEN_FAILURE_LIMIT = env.int("API_TOKEN_FAILURE_LIMIT", default=20)
 API_TOKEN_FAILURE_WINDOW_SECONDS = env.int("API_TOKEN_FAILURE_WINDOW_SECONDS", default=300)
 # Requests bigger than this are refused before parsing (413-like 400 from Django).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Arrays and objects in a JSON body (or an NDJSON line) may nest this deep; deeper is a 400.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 ARTICLE_MAX_TEXT_CHARS = env.int("ARTICLE_MAX_TEXT_CHARS", default=1_000_000)
 # Articles one POST /api/v1/articles/bulk/ may carry.
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=500)
@@ -443,6 +448,10 @@ FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="fa
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http://localhost:8000/")
 
 # --- Logging --------------------------------------------------------------------------------
+# Error reports (DEBUG pages, error e-mails) hide secret settings by name, as Django does,
+# and the secrets URLs carry anywhere in them (factcheck.handlers).
+DEFAULT_EXCEPTION_REPORTER = "factcheck.handlers.SafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "factcheck.handlers.SafeReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -453,12 +462,16 @@ LOGGING = {
             "seconds": 60,
             "as_warning": True,
         },
+        # Credentials in logged URLs (userinfo, ?token=...) read "***" (factcheck.urlmask).
+        "mask_url_secrets": {"()": "factcheck.urlmask.MaskUrlSecretsFilter"},
     },
     "loggers": {
         "factcheck.cache": {"filters": ["once_a_minute"]},
         "factcheck.broker": {"filters": ["once_a_minute"]},
         "annotations.linkhealth.limits": {"filters": ["once_a_minute"]},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_url_secrets"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

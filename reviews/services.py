@@ -70,9 +70,13 @@ def review_transition(
     the caller last read (the API's If-Match); None only for callers that read the row in
     this same transaction. Every refusal raises before anything is written.
     """
+    # No join to the assignee: a request that waited for this lock gets the review row as
+    # the winner left it, but a joined row as it was before (PostgreSQL re-reads only the
+    # locked row), so a just-taken review would come back with no assignee. It is loaded
+    # after the lock, as it is now.
     review = (
         Review.objects.select_for_update(of=("self",))
-        .select_related("claim", "assignee")
+        .select_related("claim")
         .filter(pk=review_id)
         .first()
     )
@@ -206,12 +210,8 @@ def review_claim_changed(*, claim_id: Any, expected_version: int | None = None) 
     `expected_version`, when the caller sends the review's ETag, must still be current (412).
     Returns the locked review with its current state, or None for a claim without one.
     """
-    review = (
-        Review.objects.select_for_update(of=("self",))
-        .select_related("assignee")
-        .filter(claim_id=claim_id)
-        .first()
-    )
+    # No join to the assignee under the lock (see review_transition).
+    review = Review.objects.select_for_update().filter(claim_id=claim_id).first()
     if review is None:
         return None
     if expected_version is not None and expected_version != review.version:

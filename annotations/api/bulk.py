@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,7 +21,7 @@ from rest_framework.views import APIView
 from annotations import services
 from annotations.api.serializers import ArticleCreateInput
 from factcheck.errors import DomainError
-from factcheck.parsers import LineError, NDJSONParser
+from factcheck.parsers import JSONParser, LineError, NDJSONParser
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
 
 STATUSES = ("created", "unchanged", "revised", "error")

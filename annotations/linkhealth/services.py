@@ -11,7 +11,6 @@ limits, the classification and the recording are the same whoever runs them:
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import random
@@ -46,8 +45,10 @@ from annotations.linkhealth.guard import EgressPolicy
 from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
 from annotations.linkhealth.loop import FetchLoop, fetch_loop
 from annotations.models import Evidence, Link, LinkCheck, LinkHealth
-from annotations.urlnorm import url_host
+from annotations.urlnorm import InvalidURL, browser_url, url_host
 from factcheck.broker import enqueue_on_commit
+from factcheck.parsers import json_loads
+from factcheck.urlmask import mask_url_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -798,7 +799,8 @@ def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[
             fingerprint = entry.fingerprint
         else:
             fingerprint = _fingerprint_of(result, verdict)
-        reason = _clean(verdict.reason or result.error_message, 500)
+        # Shown in the desk and the API: a redirect's signed URL keeps its secrets.
+        reason = _clean(mask_url_secrets(verdict.reason or result.error_message), 500)
         final_url = _clean(result.final_url, 4096)
         checks.append(
             LinkCheck(
@@ -911,7 +913,7 @@ def archive_lookup_url(*, url: str, when: datetime) -> str:
 def parse_archive_availability(body: bytes) -> str:
     """The closest available snapshot's URL from an availability answer ('' when none)."""
     try:
-        data = json.loads(body.decode("utf-8", "replace"))
+        data = json_loads(body.decode("utf-8", "replace"))  # depth-limited: remote input
         closest = data["archived_snapshots"]["closest"]
     except (ValueError, KeyError, TypeError):
         return ""
@@ -924,9 +926,11 @@ def parse_archive_availability(body: bytes) -> str:
     snapshot = snapshot.strip()
     if snapshot.startswith("http://archive.org/") or snapshot.startswith("http://web.archive.org/"):
         snapshot = "https://" + snapshot[len("http://") :]
-    if not snapshot.startswith(("http://", "https://")) or len(snapshot) > 4096:
+    try:
+        # Kept as a browser reads it, like every URL the desk shows (annotations.urlnorm).
+        return browser_url(snapshot)
+    except InvalidURL:
         return ""
-    return snapshot
 
 
 def evidence_find_archive(*, evidence_id: Any) -> str:

@@ -34,6 +34,15 @@ def verdict_symbol(kind: str) -> str:
 
 
 @register.filter
+def url_host(url: str) -> str:
+    """The host a browser opens for `url` (WHATWG parsing, IDNA 2008), '' when invalid.
+    Shown beside a link, it names where the link really goes, whatever the row stored."""
+    from annotations.urlnorm import url_host as host
+
+    return host(url or "")
+
+
+@register.filter
 def get_count(counts: dict[str, int], key: str) -> int:
     return counts.get(key, 0)
 

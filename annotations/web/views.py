@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -210,13 +210,24 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
 def reader(request: HttpRequest, article_id: UUID) -> HttpResponse:
     article = selectors.article_get_for_user(user=request.user, article_id=article_id)
     context = _reader_context(request, article)
-    selected = request.GET.get("claim")
-    if selected:
+    selected = _uuid_or_none(request.GET.get("claim"))
+    if selected is not None:
         try:
-            context.update(_panel_context(request, _claim(request, selected)))
+            claim = _claim(request, selected)
+            if claim.article_id != article.pk:
+                raise Http404("No such claim in this article.")
+            context.update(_panel_context(request, claim))
         except Http404:
             messages.warning(request, "That claim is not in this article any more.")
+    # A `claim` that is not a claim id at all (a mangled link) is ignored: the article shows.
     return render(request, "annotations/reader.html", context)
+
+
+def _uuid_or_none(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 @require_POST
@@ -269,7 +280,7 @@ def _reader_url(article_id: Any, claim_id: Any) -> str:
 def _claim(request: HttpRequest, claim_id: Any) -> Claim:
     try:
         return selectors.claim_get_for_user(user=request.user, claim_id=claim_id)
-    except (NotFound, ValueError) as exc:
+    except (NotFound, ValueError, ValidationError) as exc:
         raise Http404("No such claim.") from exc
 
 

@@ -18,6 +18,7 @@ from annotations.linkhealth.guard import UnsafeURL, check_address, parse_ipv4_li
 from annotations.linkhealth.services import egress_policy
 from annotations.urlnorm import InvalidURL, canonical_url
 from factcheck.errors import DomainError
+from factcheck.urlmask import mask_url_secrets
 from reviews.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from reviews.webhooks import signing
 from reviews.webhooks.delivery import post_json_sync
@@ -32,7 +33,9 @@ def webhook_url_check(url: str) -> str:
     from urllib.parse import urlsplit
 
     try:
-        canonical = canonical_url(url)
+        canonical = canonical_url(
+            url, max_length=WebhookSubscription._meta.get_field("url").max_length or 2048
+        )
     except InvalidURL as exc:
         raise DomainError(str(exc), field="url") from exc
     parts = urlsplit(canonical)
@@ -184,7 +187,7 @@ def webhook_attempt(*, delivery_id: Any) -> AttemptOutcome:
         status=result_status,
         attempts=attempts,
         last_status_code=code,
-        last_error=error[:500],
+        last_error=mask_url_secrets(error)[:500],
         locked_until=None,
         delivered_at=done if result_status == DeliveryStatus.SUCCEEDED else None,
         next_attempt_at=None,

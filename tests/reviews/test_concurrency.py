@@ -144,3 +144,31 @@ def test_approve_racing_an_evidence_removal_never_publishes_without_evidence(
     after = Review.objects.get(pk=review.pk)
     if after.state == "published":
         assert in_review.evidence.exists()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_two_reviewers_taking_at_once_one_gets_it_the_other_a_412(
+    live_server, reviewer, reviewer2, editor, no_link_checks, attempt
+):
+    article = article_create(by=editor, url=f"https://news.example.org/take-race/{attempt}")
+    claim = claim_create(article=article, by=editor, exact="North Korea is training")
+    review = Review.objects.get(claim=claim)
+    url = f"{live_server.url}/api/v1/claims/{claim.pk}/review/transitions/"
+    results = _race(
+        url,
+        [(_token(reviewer), {"action": "take"}), (_token(reviewer2), {"action": "take"})],
+        review.etag,
+    )
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 412], results
+    winner = next(body for status, body in results if status == 200)
+    loser = next(body for status, body in results if status == 412)
+    assert loser["code"] == "precondition_failed"
+    assert loser["current"]["state"] == "in_progress"
+    after = Review.objects.get(pk=review.pk)
+    assert after.state == "in_progress"
+    assert after.version == review.version + 1
+    assert after.assignee is not None
+    assert after.assignee.username in (reviewer.username, reviewer2.username)
+    assert winner["assignee"] == after.assignee.username
+    assert after.history.filter(state="in_progress").count() == 1
