@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import kombu.pools
 import pytest
 import redis.connection
 from django.utils import timezone
@@ -49,11 +50,11 @@ def _free_port() -> int:
 
 
 def _fresh_producers(app: Any) -> None:
-    # Celery keeps its broker connections (and producers on them) in pools made for the URL
-    # it first saw: close them so the next publish connects to the URL configured now.
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    # Celery keeps its broker connections (and producers on them) in kombu's process-wide
+    # pool registry, keyed by URL: close and forget them all, so the next publish connects
+    # to the URL configured now and no later test meets a closed pool under the old URL.
+    kombu.pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 
