@@ -136,8 +136,22 @@ class LinkHealth(models.TextChoices):
     UNSAFE = "unsafe", "unsafe"
 
 
-# Healths that make evidence stale on their own.
-STALE_HEALTHS = (LinkHealth.DEAD, LinkHealth.BROKEN, LinkHealth.SOFT_404)
+# Healths that make evidence stale on their own (DESIGN.md, "Link health"; a changed page and
+# no successful check within LINK_STALE_AFTER_DAYS are the other causes). Stale evidence flags
+# its claim. `unsafe` is not among them: the checker refused to fetch the link (a private
+# address, or outside an egress allow-list), which says nothing about whether the page is there.
+STALE_HEALTHS: tuple[LinkHealth, ...] = (LinkHealth.DEAD, LinkHealth.BROKEN, LinkHealth.SOFT_404)
+
+# Healths in which a link no longer counts as a source a verdict can be published on: approving
+# is refused while every evidence link is in one of them. A rule of its own (it blocks
+# publishing, staleness flags a claim; a changed or long-unchecked page is stale yet still a
+# source), which today names the same healths as STALE_HEALTHS, for the same reason without
+# `unsafe`.
+UNPUBLISHABLE_HEALTHS: tuple[LinkHealth, ...] = (
+    LinkHealth.DEAD,
+    LinkHealth.BROKEN,
+    LinkHealth.SOFT_404,
+)
 
 
 class Link(models.Model):

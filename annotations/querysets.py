@@ -12,14 +12,15 @@ from django.utils import timezone
 
 from factcheck.roles import user_roles
 
-STALE_HEALTH_VALUES = ("dead", "broken", "soft_404")
-
 
 def evidence_stale_q(*, now: datetime | None = None, prefix: str = "") -> Q:
     """Q for Evidence rows that are stale (DESIGN.md, "Link health").
 
     `prefix` lets the same rule filter from another model (e.g. "evidence__").
     """
+    # Imported when called: models.py imports this module for its managers.
+    from annotations.models import STALE_HEALTHS
+
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
     p = prefix
@@ -27,18 +28,18 @@ def evidence_stale_q(*, now: datetime | None = None, prefix: str = "") -> Q:
         Q(**{f"{p}link__last_ok_at__isnull": True}) | Q(**{f"{p}link__last_ok_at__lt": cutoff})
     )
     return (
-        Q(**{f"{p}link__health__in": STALE_HEALTH_VALUES})
-        | Q(**{f"{p}changed": True})
-        | never_verified
+        Q(**{f"{p}link__health__in": STALE_HEALTHS}) | Q(**{f"{p}changed": True}) | never_verified
     )
 
 
 def evidence_is_stale(evidence: Any, *, now: datetime | None = None) -> bool:
     """The rule of `evidence_stale_q`, for an Evidence already loaded with its link."""
+    from annotations.models import STALE_HEALTHS
+
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
     link = evidence.link
-    if link.health in STALE_HEALTH_VALUES or evidence.changed:
+    if link.health in STALE_HEALTHS or evidence.changed:
         return True
     return evidence.created_at < cutoff and (link.last_ok_at is None or link.last_ok_at < cutoff)
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from annotations.models import UNPUBLISHABLE_HEALTHS
 from factcheck.broker import enqueue_on_commit
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
@@ -22,10 +23,6 @@ from reviews.workflow import Action, State, Verdict, available_actions, transiti
 
 logger = logging.getLogger(__name__)
 
-# A link in one of these healths does not count as evidence a verdict can be published on.
-# `unsafe` is not among them: the checker refused to fetch it (a private address, or outside
-# an egress allow-list), which says nothing about whether the source is there.
-BROKEN_LINK_HEALTHS = ("broken", "dead", "soft_404")
 TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
 
 
@@ -187,7 +184,7 @@ def _check_publishable(review: Review) -> None:
     healths = list(review.claim.evidence.values_list("link__health", flat=True))
     if not healths:
         raise DomainError("Publishing needs at least one evidence link.", field="evidence")
-    if all(health in BROKEN_LINK_HEALTHS for health in healths):
+    if all(health in UNPUBLISHABLE_HEALTHS for health in healths):
         raise DomainError(
             "Every evidence link is broken, dead or a soft 404; attach a working source.",
             field="evidence",

@@ -44,7 +44,7 @@ from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerp
 from annotations.linkhealth.guard import EgressPolicy
 from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
 from annotations.linkhealth.loop import FetchLoop, fetch_loop
-from annotations.models import Evidence, Link, LinkCheck, LinkHealth
+from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck, LinkHealth
 from annotations.urlnorm import InvalidURL, browser_url, url_host
 from factcheck.broker import enqueue_on_commit
 from factcheck.parsers import json_loads
@@ -54,7 +54,6 @@ logger = logging.getLogger(__name__)
 
 BROKEN_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD)
 OK_HEALTHS = (LinkHealth.OK, LinkHealth.REDIRECTED)
-STALE_LINK_HEALTHS = (LinkHealth.BROKEN, LinkHealth.DEAD, LinkHealth.SOFT_404)
 # Failures that say the origin itself is unreachable, not that one page is unwell: they feed
 # its breaker. HTTP answers (503, 429) do not: the host is up and talking, each link backs off on
 # its own (error backoff, Retry-After), and one flaky section must not silence a whole site.
@@ -840,7 +839,7 @@ def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[
         link.checking_until = None
         link.lease_owner = ""
         link.updated_at = now
-        if health in STALE_LINK_HEALTHS:
+        if health in STALE_HEALTHS:
             stale[link.pk] = health
     if not checks:
         return []

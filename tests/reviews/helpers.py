@@ -42,3 +42,60 @@ def edit_claim(client: Any, claim: Any, **body: Any) -> Any:
     return client.patch(
         f"/api/v1/claims/{claim.pk}/", body, format="json", HTTP_IF_MATCH=claim_etag(claim)
     )
+
+
+REVIEW_FIELDS = (
+    "state",
+    "verdict",
+    "rationale",
+    "assignee_id",
+    "submitted_by_id",
+    "approved_by_id",
+    "note",
+    "first_published_at",
+    "published_at",
+    "needs_rereview",
+    "rereview_reason",
+    "version",
+)
+CLAIM_FIELDS = (
+    "start",
+    "end",
+    "exact",
+    "prefix",
+    "suffix",
+    "claimant",
+    "summary",
+    "tags",
+    "anchor_state",
+    "version",
+)
+EVIDENCE_FIELDS = ("id", "url", "stance", "note", "title", "added_by_id", "link_id")
+
+
+def snapshot(claim: Any) -> dict[str, Any]:
+    """Everything a workflow action or an edit of `claim` may change, read from the database.
+
+    Compare a snapshot before a request with one after: a refusal leaves every entry equal,
+    a success changes exactly the entries it should.
+    """
+    from annotations.models import Claim, Evidence
+    from reviews.models import Correction, Review
+
+    review = Review.objects.filter(claim_id=claim.pk).values(*REVIEW_FIELDS, "pk").first()
+    return {
+        "review": None if review is None else {k: review[k] for k in REVIEW_FIELDS},
+        "claim": Claim.objects.filter(pk=claim.pk).values(*CLAIM_FIELDS).first(),
+        "evidence": list(
+            Evidence.objects.filter(claim_id=claim.pk).order_by("id").values(*EVIDENCE_FIELDS)
+        ),
+        "review_history": Review.history.filter(claim_id=claim.pk).count(),
+        "claim_history": Claim.history.filter(id=claim.pk).count(),
+        "evidence_history": Evidence.history.filter(claim_id=claim.pk).count(),
+        "corrections": Correction.objects.filter(review__claim_id=claim.pk).count(),
+    }
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> set[str]:
+    """The top-level entries of two snapshots that differ."""
+    return {key for key in before if before[key] != after[key]}
