@@ -55,14 +55,14 @@ def test_anonymous_is_sent_to_sign_in_and_back(seeded: Article) -> None:
 
 def test_wrong_password_says_so(seeded: Article) -> None:
     page = Client().post("/accounts/login/", {"username": "demo-editor", "password": "nope"})
-    assert b"didn&#x27;t match" in page.content or b"didn't match" in page.content
+    assert b"Your username and password didn't match." in page.content
 
 
 def test_user_without_a_role_gets_a_clear_403(outsider: Any, login: Any) -> None:
     response = login(outsider).get("/")
     assert response.status_code == 403
     body = response.content.decode()
-    assert "You can&#x27;t do that here" in body or "You can't do that here" in body
+    assert "<h1>You can't do that here</h1>" in body
     assert "no role on the desk" in body
 
 
@@ -94,9 +94,7 @@ def test_queue_buckets_with_counts(seeded: Article, login: Any) -> None:
     page = reviewer.get("/")
     tabs = dict(page.context["tabs"] and [(b.key, n) for b, n in page.context["tabs"]])
     assert tabs == {"mine": 2, "unassigned": 1, "rereview": 0, "stale": 0, "all": 5}
-    assert [c.review.state for c, _ in page.context["rows"]] == ["in_progress", "in_review"] or {
-        c.review.state for c, _ in page.context["rows"]
-    } == {"in_progress", "in_review"}
+    assert [c.review.state for c, _ in page.context["rows"]] == ["in_progress", "in_review"]
     editor_tabs = [b.key for b, _ in login(user("demo-editor")).get("/").context["tabs"]]
     assert "in_review" in editor_tabs  # editors approve: their queue has it
 
@@ -227,7 +225,7 @@ def test_duplicate_claim_is_a_conflict(seeded: Article, login: Any) -> None:
         {"exact": claim.exact},
     )
     assert response.status_code == 409
-    assert b"already marks" in response.content or b"already marked" in response.content
+    assert b"A claim already marks characters" in response.content
 
 
 # --- Claim panel ------------------------------------------------------------------------------
@@ -302,7 +300,7 @@ def test_take_add_evidence_submit_approve(seeded: Article, login: Any) -> None:
     assert response.status_code == 200 and b"Approved and published." in response.content
     assert b"Published view" in response.content
     history = response.content.decode()[response.content.decode().index("History") :]
-    assert "approve: in_review -&gt; published" in history or "approve" in history
+    assert "approve: in_review -&gt; published" in history
     assert "demo-editor" in history and "demo-reviewer" in history
 
 
