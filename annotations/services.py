@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from annotations.linkhealth.services import (
 )
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, Link
 from annotations.urlnorm import InvalidURL, browser_url, canonical_url
+from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
 
@@ -356,89 +356,6 @@ def claims_reanchor(
         orphaned=counts[AnchorState.ORPHANED],
         flagged=flagged,
     )
-
-
-def rows_update(model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> None:
-    """Write ``fields`` of each of ``objs`` by primary key, in one statement on PostgreSQL.
-
-    For hundreds of rows with different values. Django's bulk_update builds a CASE WHEN per
-    field over all rows, whose compilation grows quadratically (~6 s for 1,000 claims); this
-    is ``UPDATE ... FROM unnest(arrays)`` (other databases: one prepared UPDATE per row, which
-    costs little in-process, as with SQLite). Like bulk_update: no save(), no signals, no
-    auto_now; history is the caller's.
-    """
-    if not objs:
-        return
-    meta = model._meta
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    pk = meta.pk
-    assert pk is not None
-    columns: list[Field[Any, Any]] = [pk, *(_field(meta, name) for name in fields)]
-    rows = [
-        [c.get_db_prep_save(getattr(obj, c.attname), connection) for c in columns] for obj in objs
-    ]
-    table, pk_column = quote(meta.db_table), quote(str(pk.column))
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(str(c.column))} = %s" for c in columns[1:])
-            sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
-            cursor.executemany(sql, [row[1:] + row[:1] for row in rows])
-            return
-        # One array parameter per column, unnested into rows, rather than one parameter per
-        # column and row: half the time in psycopg and the server. Casts type the arrays.
-        arrays = ", ".join(f"%s::{c.cast_db_type(connection)}[]" for c in columns)
-        names = [quote(f"c{i}") for i in range(len(columns))]
-        assignments = ", ".join(
-            f"{quote(str(c.column))} = v.{name}"
-            for c, name in zip(columns[1:], names[1:], strict=True)
-        )
-        sql = (
-            f"UPDATE {table} SET {assignments} "  # noqa: S608 - names, not data
-            f"FROM unnest({arrays}) AS v ({', '.join(names)}) "
-            f"WHERE {table}.{pk_column} = v.{names[0]}"
-        )
-        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
-
-
-def history_record_rows(
-    model: type[Model], pks: Sequence[Any], *, reason: str, by: Any, when: datetime
-) -> None:
-    """Record the current state of rows ``pks`` in ``model``'s django-simple-history table.
-
-    What ``bulk_history_create(update=True)`` records, copied by the database in one
-    ``INSERT ... SELECT`` instead of building two model instances per row in Python.
-    """
-    history = model.history.model  # type: ignore[attr-defined]
-    meta, hmeta = model._meta, history._meta
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    tracked = ", ".join(quote(f.column) for f in history.tracked_fields)
-    extra = ("history_date", "history_change_reason", "history_type", "history_user")
-    extra_columns = ", ".join(quote(str(_field(hmeta, name).column)) for name in extra)
-    values = [
-        _field(hmeta, "history_date").get_db_prep_save(when, connection),
-        reason[:100],
-        "~",
-        getattr(by, "pk", None),
-    ]
-    pk = meta.pk
-    assert pk is not None
-    with connection.cursor() as cursor:
-        for start in range(0, len(pks), 500):
-            batch = [pk.get_db_prep_save(v, connection) for v in pks[start : start + 500]]
-            sql = (
-                f"INSERT INTO {quote(hmeta.db_table)} ({tracked}, {extra_columns}) "  # noqa: S608
-                f"SELECT {tracked}, %s, %s, %s, %s FROM {quote(meta.db_table)} "
-                f"WHERE {quote(str(pk.column))} IN ({', '.join(['%s'] * len(batch))})"
-            )
-            cursor.execute(sql, values + batch)
-
-
-def _field(meta: Any, name: str) -> Field[Any, Any]:
-    field = meta.get_field(name)
-    assert isinstance(field, Field), name  # a concrete field, not a reverse relation
-    return field
 
 
 def _spans(claims: list[Claim]) -> list[anchoring.Span]:

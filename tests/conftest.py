@@ -271,6 +271,54 @@ def redis_clean(settings: Any) -> Iterator[None]:
     client.flushdb()
 
 
+def wait_for(
+    predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05, what: str = ""
+) -> Any:
+    """Poll `predicate` until it returns something truthy (returned), or fail at the deadline.
+
+    For tests that wait on another thread or process: the wait ends as soon as the condition
+    holds, and a condition that never holds fails with what was awaited, not a silent sleep.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout}s: {what or predicate}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def queued_tasks(redis_clean: None, settings: Any) -> Callable[[], list[tuple[str, list[Any]]]]:
+    """The task messages waiting in the test broker now, as (task name, positional args).
+
+    Read from the Redis lists kombu keeps per queue (priority steps included), so a test sees
+    that a message was really published, serialized as a worker would receive it.
+    """
+    import base64
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+
+    def read() -> list[tuple[str, list[Any]]]:
+        found = []
+        for key in sorted(client.keys("*")):
+            if client.type(key) != b"list":
+                continue
+            for raw in client.lrange(key, 0, -1):
+                message = json.loads(raw)
+                args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+                found.append((message["headers"]["task"], args))
+        return found
+
+    return read
+
+
 @pytest.fixture
 def start_worker(
     transactional_db: Any, redis_clean: None

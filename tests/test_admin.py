@@ -53,27 +53,34 @@ def test_claim_admin_stale_filter(client, seeded):
 
 
 def test_recheck_action_queues_links(
-    client, seeded, django_capture_on_commit_callbacks, monkeypatch
+    client, seeded, django_capture_on_commit_callbacks, queued_tasks
 ):
+    from datetime import timedelta
+
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
-    from annotations.linkhealth import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: sent.append(link_id))
     # Demo editors are not staff; an editor an administrator let into /admin/ may recheck.
     editor = get_user_model().objects.get(username="demo-editor")
     editor.is_staff = True
     editor.save(update_fields=["is_staff"])
     client.force_login(editor)
-    ids = list(Link.objects.values_list("pk", flat=True)[:2])
+    ids = list(Link.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    Link.objects.update(next_check_at=timezone.now() + timedelta(days=1))
+    asked = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("admin:annotations_link_changelist"),
             {"action": "recheck_now", "_selected_action": ids},
         )
     assert response.status_code == 302
-    assert sorted(sent) == sorted(ids)
+    # The chosen links are due now and a check of each is on the broker's queue; no other.
+    due = Link.objects.filter(next_check_at__lte=timezone.now()).order_by("pk")
+    assert list(due.values_list("pk", flat=True)) == ids
+    assert all(asked <= at for at in due.values_list("next_check_at", flat=True))
+    sent = queued_tasks()
+    assert {name for name, _ in sent} == {"annotations.linkhealth.tasks.check_link"}
+    assert sorted(args[0] for _, args in sent) == ids
 
 
 def test_demo_editor_is_not_let_into_the_admin(client, seeded):

@@ -84,15 +84,35 @@ def test_only_the_adder_or_an_editor_removes_evidence(
     assert not Evidence.objects.exists()
 
 
-def test_links_list_and_recheck(client_for, reviewer, submitter, claim, monkeypatch):
-    from annotations.linkhealth import tasks
+def test_links_list_and_recheck(
+    client_for, reviewer, submitter, claim, queued_tasks, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
 
-    monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: None)
+    from django.utils import timezone
+
     add(client_for(reviewer), claim, url="https://example.org/x", stance="supports")
     link = Link.objects.get()
     listed = client_for(submitter).get("/api/v1/links/?health=unchecked")
     assert [item["id"] for item in listed.data["results"]] == [link.pk]
-    assert client_for(submitter).post(f"/api/v1/links/{link.pk}/recheck/").status_code == 403
-    assert client_for(reviewer).post(f"/api/v1/links/{link.pk}/recheck/").status_code == 202
+    later = timezone.now() + timedelta(days=1)
+    Link.objects.filter(pk=link.pk).update(next_check_at=later)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = client_for(submitter).post(f"/api/v1/links/{link.pk}/recheck/")
+    assert refused.status_code == 403
+    link.refresh_from_db()
+    assert link.next_check_at == later
+    assert queued_tasks() == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = timezone.now()
+        accepted = client_for(reviewer).post(f"/api/v1/links/{link.pk}/recheck/")
+    assert accepted.status_code == 202
+    # Due now, and a check of exactly this link is on the broker's queue.
+    link.refresh_from_db()
+    assert asked <= link.next_check_at <= timezone.now()
+    assert queued_tasks() == [("annotations.linkhealth.tasks.check_link", [link.pk])]
+
     assert client_for(reviewer).post("/api/v1/links/999999/recheck/").status_code == 404
     assert client_for(reviewer).get("/api/v1/links/?health=nonsense").status_code == 400

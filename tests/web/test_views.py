@@ -347,11 +347,22 @@ def test_invalid_input_is_shown_in_the_panel(seeded: Article, login: Any) -> Non
     assert response.status_code == 400 and b'class="field-error"' in response.content
 
 
-def test_evidence_health_badges_and_recheck(seeded: Article, login: Any) -> None:
+def test_evidence_health_badges_and_recheck(
+    seeded: Article,
+    login: Any,
+    queued_tasks: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     claim = seeded.claims.get(review__state=State.IN_REVIEW)
     ev = claim.evidence.select_related("link").first()
     Link.objects.filter(pk=ev.link_id).update(
-        health="redirected", final_url="https://www.nato.int/new-home/"
+        health="redirected",
+        final_url="https://www.nato.int/new-home/",
+        next_check_at=timezone.now() + timedelta(days=1),
     )
     other = claim.evidence.exclude(pk=ev.pk).first()
     Evidence.objects.filter(pk=other.pk).update(
@@ -362,9 +373,16 @@ def test_evidence_health_badges_and_recheck(seeded: Article, login: Any) -> None
     assert "Moved to" in body and "https://www.nato.int/new-home/" in body
     assert ">changed</span>" in body and "Archived copy" in body
     assert "never checked" in body
-    response = hx(client, "post", reverse("web:evidence-recheck", args=[ev.pk]))
+    assert queued_tasks() == []
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = timezone.now()
+        response = hx(client, "post", reverse("web:evidence-recheck", args=[ev.pk]))
     assert response.status_code == 200
     assert b"Recheck requested" in response.content
+    # Due now, and a check of exactly this link is on the broker's queue.
+    link = Link.objects.get(pk=ev.link_id)
+    assert asked <= link.next_check_at <= timezone.now()
+    assert queued_tasks() == [("annotations.linkhealth.tasks.check_link", [ev.link_id])]
     assert response.content.decode().lstrip().startswith(f'<li class="evidence" id="ev-{ev.pk}"')
 
 
