@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from annotations.models import UNPUBLISHABLE_HEALTHS
 from factcheck.broker import enqueue_on_commit
+from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
@@ -249,8 +250,6 @@ def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> 
     checking words the article no longer says. Owners of published verdicts are told.
     Returns how many reviews were newly flagged.
     """
-    from annotations.services import history_record_rows, rows_update
-
     if not reasons:
         return 0
     reviews = list(

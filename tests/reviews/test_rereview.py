@@ -132,11 +132,17 @@ def test_republishing_clears_the_flag(
 
     with django_capture_on_commit_callbacks(execute=True):
         check(published.evidence.get().link, Health.DEAD, status=404)
+    flagged = Review.objects.get(claim=published)
+    assert (flagged.needs_rereview, flagged.rereview_reason) == (True, "evidence link is dead")
     move(published, editor, "reopen", note="Source is gone.")
     evidence_attach(
         claim=published, by=reviewer, url="https://example.org/archive", stance="supports"
     )
     move(published, reviewer, "submit", verdict="mostly_true", rationale="Archived copy.")
+    # Reopening and resubmitting keep the flag: only a new publication clears it.
+    pending = Review.objects.get(claim=published)
+    assert (pending.state, pending.needs_rereview) == ("in_review", True)
+    assert pending.rereview_reason == "evidence link is dead"
     move(published, editor2, "approve", note="Replaced a dead source.")
     review = Review.objects.get(claim=published)
     assert (review.state, review.needs_rereview, review.rereview_reason) == ("published", False, "")
