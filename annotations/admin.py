@@ -21,7 +21,7 @@ from annotations.models import (
     LinkCheck,
 )
 from annotations.querysets import evidence_stale_q
-from factcheck.errors import DomainError
+from factcheck.errors import DomainError, Forbidden
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -304,9 +304,13 @@ class LinkAdmin(admin.ModelAdmin):
     @admin.action(description="Recheck selected links now", permissions=["view"])
     def recheck_now(self, request: HttpRequest, queryset: QuerySet[Link]) -> None:
         count = 0
-        for link in queryset[:1000]:
-            link_request_check(link=link)
-            count += 1
+        try:
+            for link in queryset[:1000]:
+                link_request_check(link=link, by=request.user)
+                count += 1
+        except Forbidden as exc:  # the rule is the user's: the first link already says it
+            self.message_user(request, exc.message, messages.ERROR)
+            return
         self.message_user(
             request,
             f"{count} link(s) queued for a check at {timezone.now():%H:%M:%S}.",

@@ -17,7 +17,7 @@ from annotations import anchoring
 from annotations.linkhealth.services import (
     evidence_request_archive,
     link_get_or_create,
-    link_request_check,
+    link_schedule_check,
 )
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, Link
 from annotations.urlnorm import InvalidURL, browser_url, canonical_url
@@ -622,7 +622,7 @@ def evidence_attach(
         raise DomainError(" ".join(messages), field=field) from exc
     evidence.save()
     if created or link.health == "unchecked":
-        link_request_check(link=link)
+        link_schedule_check(link=link)
     if not archive_url:
         # Keep a record of the page as the reviewer relied on it, found by the archive.
         evidence_request_archive(evidence_id=evidence.pk)

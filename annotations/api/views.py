@@ -408,11 +408,10 @@ class LinkDetailView(APIView):
 
 
 class LinkRecheckView(APIView):
-    write_roles = (REVIEWER, EDITOR)
-
+    # Who may: link_request_check decides (403 for a submitter).
     @extend_schema(request=None, responses={202: s.LinkOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         link = selectors.link_get_for_user(user=request.user, link_id=pk)
-        link_request_check(link=link)
+        link_request_check(link=link, by=request.user)
         link.refresh_from_db()
         return Response(s.LinkOutput(link).data, status=status.HTTP_202_ACCEPTED)

@@ -48,7 +48,9 @@ from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck, LinkHea
 from annotations.urlnorm import InvalidURL, browser_url, url_host
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import rows_update
+from factcheck.errors import Forbidden
 from factcheck.parsers import json_loads
+from factcheck.roles import is_reviewer
 from factcheck.urlmask import mask_url_secrets
 
 logger = logging.getLogger(__name__)
@@ -142,8 +144,22 @@ def link_get_or_create(*, url: str) -> tuple[Link, bool]:
         return Link.objects.get(url=url), False
 
 
-def link_request_check(*, link: Link) -> None:
-    """Check this link soon: enqueued once the surrounding transaction commits."""
+def link_request_check(*, link: Link, by: Any) -> None:
+    """`by` asks for this link to be checked now: reviewers and editors may.
+
+    The one rule of who may recheck a link, for the API, the desk and the admin's action.
+    """
+    if not is_reviewer(by):
+        raise Forbidden("Only reviewers and editors may ask for a recheck.")
+    link_schedule_check(link=link)
+
+
+def link_schedule_check(*, link: Link) -> None:
+    """Check this link soon: enqueued once the surrounding transaction commits.
+
+    For the system's own scheduling (a link cited for the first time); a person asking goes
+    through `link_request_check`.
+    """
     from annotations.linkhealth.tasks import check_link
 
     Link.objects.filter(pk=link.pk).update(next_check_at=timezone.now())

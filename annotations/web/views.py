@@ -31,7 +31,7 @@ from annotations.services import claim_may_edit
 from annotations.web import forms, present, queries
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
-from factcheck.errors import DomainError, NotFound, PreconditionFailed
+from factcheck.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_reviewer, user_roles
 from reviews.claimreview import claimreview_jsonld
 from reviews.selectors import published_review_get
@@ -59,6 +59,8 @@ def desk_view(view: View) -> View:
             return view(request, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
+        except Forbidden as exc:
+            raise PermissionDenied(exc.message) from exc
 
     return wrapped
 
@@ -471,10 +473,8 @@ def evidence_remove(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
 @require_POST
 @desk_view
 def evidence_recheck(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
-    if not is_reviewer(request.user):
-        raise PermissionDenied("Only reviewers and editors may ask for a recheck.")
     evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
-    link_request_check(link=evidence.link)
+    link_request_check(link=evidence.link, by=request.user)
     if not _is_htmx(request):
         messages.success(request, "A recheck was requested.")
         return HttpResponseRedirect(_reader_url(evidence.claim.article_id, evidence.claim_id))

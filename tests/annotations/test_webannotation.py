@@ -226,7 +226,7 @@ def test_verdict_and_rationale_are_assessing_bodies(client_for, reviewer, claim)
 def test_evidence_links_are_linking_bodies(client_for, reviewer, claim, monkeypatch):
     from annotations import services
 
-    monkeypatch.setattr(services, "link_request_check", lambda **kwargs: None)
+    monkeypatch.setattr(services, "link_schedule_check", lambda **kwargs: None)
     services.evidence_attach(
         claim=claim, by=reviewer, url="https://example.org/report", stance="refutes"
     )
