@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, article_create, claim_create
+from tests.servers import LocalSite
 
 
 @pytest.fixture
@@ -107,73 +106,21 @@ def claim(article: Any, reviewer: Any) -> Any:
     )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-    hits: list[tuple[str, str]] = []
-
-    def _serve(self, with_body: bool) -> None:
-        self.hits.append((self.command, self.path))
-        status, headers, body = self.routes.get(self.path, (404, {}, b"<h1>Not found</h1>"))
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if with_body:
-            self.wfile.write(body)
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve(True)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._serve(False)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class LocalSite:
-    """A real HTTP server on 127.0.0.1 whose pages a test defines."""
-
-    def __init__(self) -> None:
-        handler = type("Handler", (_Handler,), {"routes": {}, "hits": []})
-        self.handler = handler
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def page(
-        self,
-        path: str,
-        body: str = "<html><body><p>Hello</p></body></html>",
-        status: int = 200,
-        **headers: str,
-    ) -> str:
-        headers.setdefault("Content-Type", "text/html; charset=utf-8")
-        self.handler.routes[path] = (status, headers, body.encode())
-        return self.url(path)
-
-    @property
-    def hits(self) -> list[tuple[str, str]]:
-        return self.handler.hits
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def local_site(settings: Any) -> Iterator[LocalSite]:
+    """A page server on 127.0.0.1 that also records POSTs (see tests/servers.py)."""
     site = LocalSite()
-    # Open exactly this loopback server to the checker; everything else stays refused.
+    # Open exactly this loopback server to the guarded client; everything else stays refused.
     settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.LINKCHECK_ALLOWED_PORTS = [site.port]
     yield site
     site.close()
+
+
+@pytest.fixture
+def receiver(local_site: LocalSite) -> LocalSite:
+    """A webhook receiver: the local site, answering POSTs with the statuses queued."""
+    return local_site
 
 
 class WorkerProcess:
@@ -269,26 +216,6 @@ def redis_clean(settings: Any) -> Iterator[None]:
     client.flushdb()
     yield
     client.flushdb()
-
-
-def wait_for(
-    predicate: Callable[[], Any], *, timeout: float = 10.0, interval: float = 0.05, what: str = ""
-) -> Any:
-    """Poll `predicate` until it returns something truthy (returned), or fail at the deadline.
-
-    For tests that wait on another thread or process: the wait ends as soon as the condition
-    holds, and a condition that never holds fails with what was awaited, not a silent sleep.
-    """
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"not within {timeout}s: {what or predicate}")
-        time.sleep(interval)
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
-"""Fixtures of the API tests: role-scoped tokens, published claims, a webhook receiver."""
+"""Fixtures of the API tests: role-scoped tokens and published claims (the webhook receiver
+is tests/conftest.py's `receiver`)."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -87,53 +85,3 @@ def eager_tasks(settings: Any) -> Iterator[None]:
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
-
-
-class Receiver:
-    """A webhook receiver on 127.0.0.1: records every POST, answers with queued statuses."""
-
-    def __init__(self) -> None:
-        received: list[dict[str, Any]] = []
-        statuses: list[int] = []
-        self.received = received
-        self.statuses = statuses
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
-                received.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                status = statuses.pop(0) if statuses else 200
-                payload = b'{"ok": true}' if status < 300 else b"receiver says no"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def events(self) -> list[dict[str, Any]]:
-        return [json.loads(r["body"]) for r in self.received]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver(settings: Any) -> Iterator[Receiver]:
-    site = Receiver()
-    # Open exactly this loopback server to the guarded client; everything else stays refused.
-    settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
-    settings.LINKCHECK_ALLOWED_PORTS = [site.port]
-    yield site
-    site.close()

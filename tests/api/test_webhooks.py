@@ -8,6 +8,7 @@ import pytest
 from reviews.models import WebhookDelivery, WebhookSubscription
 from reviews.webhooks.signing import signature_verify
 from tests.api.conftest import publish
+from tests.helpers import wait_for
 
 URL = "/api/v1/webhooks/"
 EVENTS = ["claim.published", "claim.corrected", "evidence.stale"]
@@ -132,7 +133,7 @@ def test_failures_are_retried_then_logged(
 ) -> None:
     """Attempt by attempt (the task's retries are the worker test below)."""
     from reviews.webhooks.events import event_ping
-    from reviews.webhooks.services import webhook_attempt, webhook_backoff
+    from reviews.webhooks.services import webhook_attempt
 
     settings.WEBHOOK_MAX_ATTEMPTS = 3
     subscribe(client_for(submitter), receiver.url(), ["claim.published"])
@@ -160,18 +161,85 @@ def test_failures_are_retried_then_logged(
     failing.refresh_from_db()
     assert (failing.status, failing.attempts) == ("failed", 3)
     assert failing.last_error == "HTTP 500: receiver says no"
-    settings.CELERY_MAX_COUNTDOWN = 300
+
+
+# Seconds before the attempt after attempt n (1-based), at the two ends of the jitter, with
+# WEBHOOK_BACKOFF_SECONDS=10 and CELERY_MAX_COUNTDOWN=300: doubling, at least half of each step.
+BACKOFF_LOW = [5, 10, 20, 40, 80, 150, 150, 150]
+BACKOFF_HIGH = [10, 20, 40, 80, 160, 300, 300, 300]
+
+
+def test_backoff_doubles_per_attempt_with_jitter_up_to_the_cap(
+    settings: Any, monkeypatch: Any
+) -> None:
+    import random
+
+    from reviews.webhooks.services import webhook_backoff
+
     settings.WEBHOOK_BACKOFF_SECONDS = 10
-    assert 5 <= webhook_backoff(1) <= 10
-    assert 150 <= webhook_backoff(30) <= 300
+    settings.CELERY_MAX_COUNTDOWN = 300
+    attempts = range(1, len(BACKOFF_LOW) + 1)
+    with monkeypatch.context() as m:  # the jitter's two ends, exactly
+        m.setattr(random, "uniform", lambda low, high: low)
+        assert [webhook_backoff(n) for n in attempts] == BACKOFF_LOW
+        m.setattr(random, "uniform", lambda low, high: high)
+        assert [webhook_backoff(n) for n in attempts] == BACKOFF_HIGH
+    for n, low, high in zip(attempts, BACKOFF_LOW, BACKOFF_HIGH, strict=True):
+        drawn = [webhook_backoff(n) for _ in range(200)]
+        assert all(low <= d <= high for d in drawn), (n, min(drawn), max(drawn))
+        assert len(set(drawn)) > 100  # jittered: retries of many deliveries spread out
+
+
+def test_each_retry_is_scheduled_later_by_the_backoff(
+    submitter: Any, receiver: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The task's retry countdown and the delivery's next_attempt_at follow the backoff."""
+    from datetime import timedelta
+
+    from celery.exceptions import Retry
+    from django.utils import timezone
+
+    from reviews.webhooks.events import event_ping
+    from reviews.webhooks.services import webhook_create
+    from reviews.webhooks.tasks import deliver_webhook
+
+    settings.WEBHOOK_BACKOFF_SECONDS = 10
+    settings.CELERY_MAX_COUNTDOWN = 300
+    settings.WEBHOOK_MAX_ATTEMPTS = 4
+    subscription = webhook_create(owner=submitter, url=receiver.url(), events=["claim.published"])
+    delivery = event_ping(subscription=subscription)  # never enqueued: no commit in this test
+    receiver.statuses.extend([500, 502, 503, 500])
+    countdowns: list[float] = []
+
+    def retry(*, countdown: float, **kwargs: Any) -> Retry:
+        countdowns.append(countdown)
+        return Retry(when=countdown)
+
+    monkeypatch.setattr(deliver_webhook, "retry", retry)
+    for attempt in (1, 2, 3):
+        asked = timezone.now()
+        with pytest.raises(Retry):
+            deliver_webhook(str(delivery.pk))
+        done = timezone.now()
+        delivery.refresh_from_db()
+        countdown = countdowns[-1]
+        assert BACKOFF_LOW[attempt - 1] <= countdown <= BACKOFF_HIGH[attempt - 1], attempt
+        assert (delivery.status, delivery.attempts) == ("pending", attempt)
+        wait = timedelta(seconds=countdown)
+        assert asked + wait <= delivery.next_attempt_at <= done + wait
+    assert countdowns == sorted(countdowns)  # each wait at least as long as the one before
+    # The last attempt allowed fails for good: no retry, nothing scheduled.
+    assert deliver_webhook(str(delivery.pk)) == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 4, None)
+    assert len(countdowns) == 3
+    assert len(receiver.received) == 4
 
 
 @pytest.mark.worker
 def test_a_real_worker_retries_with_backoff(
     start_worker: Any, submitter: Any, receiver: Any
 ) -> None:
-    import time
-
     from django.db import transaction
 
     from reviews.webhooks.events import event_ping
@@ -188,14 +256,18 @@ def test_a_real_worker_retries_with_backoff(
     receiver.statuses.extend([500, 502])
     with transaction.atomic():
         delivery = event_ping(subscription=subscription)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        delivery.refresh_from_db()
-        if delivery.status != "pending":
-            break
-        time.sleep(0.1)
+    wait_for(
+        lambda: WebhookDelivery.objects.get(pk=delivery.pk).status != "pending",
+        timeout=30,
+        what="the delivery to succeed or fail",
+    )
+    delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("succeeded", 3)
     assert len(receiver.received) == 3
+    # Each retry came no sooner than its backoff (0.2 s doubling, at least half of each step).
+    first, second, third = (r["at"] for r in receiver.received)
+    assert 0.1 <= second - first < 10
+    assert 0.2 <= third - second < 10
 
 
 def test_unsafe_destinations_are_never_contacted(
@@ -271,7 +343,7 @@ def test_evidence_stale_once_per_episode(
         with django_capture_on_commit_callbacks(execute=True):
             links_check_batch(link_ids=[link.pk], attempt_prefix=f"t{n}", time_budget=30)
 
-    local_site.handler.routes["/source"] = (404, {}, b"gone")
+    local_site.routes["/source"] = (404, {}, b"gone")
     check(1)
     check(2)
     stale = [e for e in receiver.events() if e["type"] == "evidence.stale"]
@@ -280,7 +352,7 @@ def test_evidence_stale_once_per_episode(
     assert stale[0]["data"]["link"]["health"] == "broken"
     page = local_site.page("/source", "<html><body><p>The figures, in full.</p></body></html>")
     check(3)
-    local_site.handler.routes["/source"] = (410, {}, b"gone")
+    local_site.routes["/source"] = (410, {}, b"gone")
     check(4)
     assert len([e for e in receiver.events() if e["type"] == "evidence.stale"]) == 2
 
