@@ -1,32 +1,62 @@
 # factcheck: one-command entry points. Needs only python3 (3.11); see docs/running.md.
 #
-#   make run     web + Celery worker + beat, embedded (SQLite + filesystem broker under var/)
+#   make run     manage.py bootstrap, then web + Celery worker + beat from the Procfile (honcho),
+#                embedded (SQLite + filesystem broker under var/)
 #   make test    the test suite (needs PostgreSQL and Redis running; see docs/running.md)
 #   make lint    ruff check + ruff format --check
-#   make migrate / make seeds / make lock
+#   make migrate / make seeds / make manage ARGS='shell' / make lock
 #
-# make run defaults, applied only when neither the environment nor .env sets them:
+# make run, migrate, seeds and manage defaults, applied only when neither the environment
+# (or the make command line) nor .env sets them:
 #   DEBUG=1
 #   LINKCHECK_EGRESS_ALLOWLIST=127.0.0.0/8   the link checker may only reach this machine.
 #       In a real deployment set it EMPTY (LINKCHECK_EGRESS_ALLOWLIST= make run) so that the
 #       checker can fetch public URLs (private/loopback addresses stay blocked regardless).
 #   PORT=8000 (also HOST=127.0.0.1, WORKER_CONCURRENCY=2; environment or .env)
 # Set REDIS_URL and/or DATABASE_URL to use Redis and PostgreSQL instead of the embedded ones.
+#
+# How: the settings read .env themselves (django-environ; a variable already in the
+# environment wins), so make never exports a default for a name that .env assigns, it only
+# greps .env for the name. honcho is given no env file (its own .env reading would put .env
+# above the environment). PORT, HOST and WORKER_CONCURRENCY are read here and by the Procfile,
+# not by the settings, so make takes their plain value from .env.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+ARGS ?=
+
+dotenv_sets = $(shell grep -Eqs '^[[:space:]]*(export[[:space:]]+)?$(1)[[:space:]]*=' .env && echo yes)
+dotenv_value = $(shell sed -nE "s/^[[:space:]]*(export[[:space:]]+)?$(1)[[:space:]]*=[[:space:]]*['\"]?([^'\"[:space:]]*).*/\2/p" .env 2>/dev/null | tail -n 1)
+PORT ?= $(or $(call dotenv_value,PORT),8000)
+HOST ?= $(or $(call dotenv_value,HOST),127.0.0.1)
+WORKER_CONCURRENCY ?= $(or $(call dotenv_value,WORKER_CONCURRENCY),2)
+APP_HOST := $(if $(filter 127.0.0.1 ::1 localhost,$(HOST)),localhost,$(HOST))
+ifneq ($(call dotenv_sets,DEBUG),yes)
+run migrate seeds manage: export DEBUG ?= 1
+endif
+ifneq ($(call dotenv_sets,LINKCHECK_EGRESS_ALLOWLIST),yes)
+run migrate seeds manage: export LINKCHECK_EGRESS_ALLOWLIST ?= 127.0.0.0/8
+endif
+ifneq ($(call dotenv_sets,FACTCHECK_ORGANIZATION_URL),yes)
+run migrate seeds manage: export FACTCHECK_ORGANIZATION_URL ?= http://$(APP_HOST):$(PORT)/
+endif
+run: export HOST := $(HOST)
+run: export WORKER_CONCURRENCY := $(WORKER_CONCURRENCY)
+run: export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test install-bench run test lint migrate seeds lock clean-var
+.PHONY: help install install-test install-bench run test lint migrate seeds manage lock clean-var
 
 help:
-	@echo "make run      start web, worker and beat (PORT=8000 by default); Ctrl-C stops all"
+	@echo "make run      bootstrap (migrate, demo users, seeds), then web, worker and beat from"
+	@echo "              the Procfile with honcho (PORT=8000 by default); Ctrl-C stops all"
 	@echo "make test     run the tests (PYTEST_ARGS='-k foo'); needs PostgreSQL + Redis"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make migrate  apply database migrations"
 	@echo "make seeds    create the demo users and load seeds/"
+	@echo "make manage ARGS='createsuperuser'  manage.py with make run's defaults (DEBUG=1, ...)"
 	@echo "make lock     regenerate constraints.txt from a fresh virtualenv"
 	@echo "make clean-var  delete var/ (embedded database, broker files, beat schedule)"
 
@@ -49,12 +79,17 @@ install-test: $(VENV)/.installed-test
 install-bench: $(VENV)/.installed-test
 	$(BIN)/pip install -q -c constraints.txt -e '.[test,bench]'
 
-# exec: python replaces the recipe's shell, so a SIGTERM that make passes on reaches run.py.
+# honcho prefixes each process's lines with its name, stops all three (SIGTERM to each process
+# group, SIGKILL after 5 s) on Ctrl-C or when one exits, and exits non-zero then. exec: honcho
+# replaces the recipe's shell, so a SIGTERM that make passes on reaches it. --env /dev/null:
+# see the header (the settings read .env).
 run: $(VENV)/.installed
-	exec $(BIN)/python scripts/run.py $(if $(PORT),--port $(PORT))
+	$(BIN)/python manage.py bootstrap --base-url http://$(APP_HOST):$(PORT)/
+	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho --env /dev/null start --port $(PORT)
 
+# The services of the test settings (tests/settings.py), checked before pytest starts.
 test: $(VENV)/.installed-test
-	@$(BIN)/python scripts/run.py check-services
+	@DJANGO_SETTINGS_MODULE=tests.settings $(BIN)/python manage.py check_services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
@@ -62,11 +97,15 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 
 migrate: $(VENV)/.installed
-	$(BIN)/python scripts/run.py manage migrate --noinput
+	$(BIN)/python manage.py migrate --noinput
 
 seeds: migrate
-	$(BIN)/python scripts/run.py manage create_demo_users
-	$(BIN)/python scripts/run.py manage load_seeds
+	$(BIN)/python manage.py create_demo_users
+	$(BIN)/python manage.py load_seeds
+
+# Quiet (make -s) so that e.g. a token printed by create_token is all that reaches stdout.
+manage: $(VENV)/.installed
+	@$(BIN)/python manage.py $(ARGS)
 
 # The lock: every package that `pip install -e '.[test]'` pulls in, at the newest versions
 # that pyproject.toml allows, resolved in a throwaway virtualenv.

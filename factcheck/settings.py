@@ -13,10 +13,11 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 env.read_env(BASE_DIR / ".env")  # optional; a missing file is ignored
+# The embedded default's files (SQLite, filesystem broker, beat schedule, file cache, static).
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core -----------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
@@ -361,6 +362,9 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # Remote control works by broadcast queues, which this transport would keep as files
+    # that nobody reads (`celery inspect` needs Redis).
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 # One quick retry, then give up: a request must not hang on a dead broker. What failed to be
 # enqueued stays due in the database and is picked up later (factcheck.broker).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

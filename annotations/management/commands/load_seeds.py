@@ -1,15 +1,33 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from annotations.seeds import seeds_load
 
 
 class Command(BaseCommand):
-    help = "Load the seed articles and their demo claims from seeds/ (safe to run again)."
+    help = (
+        "Load the seed articles and their demo claims from seeds/ (safe to run again). Needs a "
+        "migrated database and the demo users: `manage.py bootstrap` does all three."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = seeds_load()
+        # What `migrate --check` asks: a fresh database fails here with the command to run,
+        # not with a "no such table" traceback from the first query.
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            raise CommandError(
+                "The database has unapplied migrations. Run `manage.py migrate` and "
+                "`manage.py create_demo_users` first, or `manage.py bootstrap` for all of it."
+            )
+        try:
+            report = seeds_load()
+        except LookupError as exc:  # a demo user the seeds act as is missing
+            raise CommandError(
+                f"{exc} Run `manage.py create_demo_users` first (or `manage.py bootstrap`)."
+            ) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeds loaded: {report.articles_created} article(s), "
