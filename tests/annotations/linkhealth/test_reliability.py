@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from annotations.models import Link, LinkCheck
 from tests.annotations.linkhealth.test_services import Site
+from tests.helpers import broker_idle
 
 pytestmark = [pytest.mark.worker]
 
@@ -85,7 +86,7 @@ def pool_children(pid: int) -> list[int]:
 
 
 def test_kill_9_worker_mid_batch_every_link_checked_exactly_once(
-    start_worker: Any, slow_site: Site
+    start_worker: Any, slow_site: Site, settings: Any
 ) -> None:
     from annotations.linkhealth.tasks import check_links_batch
 
@@ -98,12 +99,16 @@ def test_kill_9_worker_mid_batch_every_link_checked_exactly_once(
     assert LinkCheck.objects.count() < len(ids)
     # reject_on_worker_lost: the batch is delivered again and finishes what was left.
     assert wait_until(lambda: LinkCheck.objects.count() >= len(ids), 40), worker.output()[-3000:]
-    time.sleep(1)  # nothing more arrives
+    # Nothing more arrives: the redelivered batch was acknowledged, none is left to run.
+    assert wait_until(broker_idle(settings.REDIS_URL), 20), worker.output()[-3000:]
     assert_each_checked_once(ids)
-    assert "WorkerLostError" in worker.output() or "SIGKILL" in worker.output()
+    # The task (not only its process) was lost to the kill, which is what redelivers it.
+    assert "WorkerLostError('Worker exited prematurely: signal 9 (SIGKILL)" in worker.output()
 
 
-def test_per_host_limit_holds_across_worker_processes(start_worker: Any, slow_site: Site) -> None:
+def test_per_host_limit_holds_across_worker_processes(
+    start_worker: Any, slow_site: Site, settings: Any
+) -> None:
     from annotations.linkhealth.tasks import check_links_batch
 
     env = worker_env(slow_site)
@@ -113,7 +118,7 @@ def test_per_host_limit_holds_across_worker_processes(start_worker: Any, slow_si
     for i in range(0, 24, 4):  # six batches of the same host on three processes
         check_links_batch.delay(ids[i : i + 4])
     assert wait_until(lambda: LinkCheck.objects.count() >= len(ids), 60)
-    time.sleep(0.5)
+    assert wait_until(broker_idle(settings.REDIS_URL), 20)  # every batch acknowledged
     assert_each_checked_once(ids)
     assert slow_site.max_in_flight == 2  # each process alone would allow 2
 
@@ -190,7 +195,7 @@ def test_redis_restart_while_a_batch_runs_loses_nothing(
     assert wait_until(lambda: LinkCheck.objects.filter(link_id__in=more).count() == 2, 30), (
         worker.output()[-3000:]
     )
-    time.sleep(1)
+    assert wait_until(broker_idle(private_redis.url), 20), worker.output()[-3000:]
     assert_each_checked_once(ids + more)
 
 

@@ -1,21 +1,11 @@
 """A real worker process on Redis checks links that the API's evidence enqueued."""
 
-import time
-
 import pytest
 
 from annotations.models import Link, LinkCheck
+from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.worker]
-
-
-def wait_until(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_worker_records_the_health_of_new_evidence(
@@ -43,7 +33,11 @@ def test_worker_records_the_health_of_new_evidence(
         )
         assert response.status_code == 201, response.data
 
-    assert wait_until(lambda: LinkCheck.objects.count() == 3), worker.output()[-3000:]
+    wait_for(
+        lambda: LinkCheck.objects.count() == 3,
+        timeout=30,
+        what=lambda: f"three link checks; the worker said:\n{worker.output()[-3000:]}",
+    )
     healths = dict(Link.objects.values_list("url", "health"))
     assert healths[page] == "ok"
     assert healths[missing] == "broken"
@@ -52,4 +46,5 @@ def test_worker_records_the_health_of_new_evidence(
     ok = Link.objects.get(url=page)
     assert ok.last_status == 200 and ok.fingerprint and ok.last_ok_at is not None
     assert ok.evidence.get().fingerprint_at_attach == ok.fingerprint
-    assert ("GET", "/report") in local_site.hits or ("HEAD", "/report") in local_site.hits
+    # A first check reads the page (its fingerprint): one GET, no HEAD before it.
+    assert [hit for hit in local_site.hits if hit[1] == "/report"] == [("GET", "/report")]
