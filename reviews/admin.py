@@ -25,7 +25,7 @@ from factcheck.errors import DomainError
 from factcheck.roles import EDITOR, REVIEWER
 from reviews.models import Correction, Review
 from reviews.services import review_transition
-from reviews.workflow import Action, Verdict, available_actions, transition_for
+from reviews.workflow import TRANSITION_INPUTS, Action, Verdict, available_actions, transition_for
 
 
 def reviewer_users() -> QuerySet[Any]:
@@ -225,7 +225,7 @@ class ReviewAdmin(SimpleHistoryAdmin):
         data = form.cleaned_data
         transition = transition_for(data["action"])
         accepted = transition.accepts if transition else ()
-        inputs = {name: data[name] or None for name in ("verdict", "rationale", "assignee", "note")}
+        inputs = {name: data[name] or None for name in TRANSITION_INPUTS}
         try:
             updated = review_transition(
                 review_id=review.pk,

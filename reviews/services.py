@@ -20,11 +20,16 @@ from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
 from reviews.tasks import notify_rereview
 from reviews.webhooks.events import events_emit
-from reviews.workflow import Action, State, Verdict, available_actions, transition_for
+from reviews.workflow import (
+    TRANSITION_INPUTS,
+    Action,
+    State,
+    Verdict,
+    available_actions,
+    transition_for,
+)
 
 logger = logging.getLogger(__name__)
-
-TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
 
 
 def review_create(*, claim: Any) -> Review:

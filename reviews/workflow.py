@@ -13,6 +13,9 @@ The rules, by name (the service enforces the `needs` with a message naming the f
 - `return`, `mark_not_checkable` and `reopen` carry a note saying why;
 - publishing again after a `reopen` is a correction: it needs a reason (the note) and is
   written to the public corrections log.
+
+Which inputs each action takes, and which it needs, is read from here by the service (which
+refuses any other input), by the desk's forms (`transition_inputs`) and the admin's.
 """
 
 from __future__ import annotations
@@ -91,6 +94,10 @@ def _editor_not_submitter(user: Any, review: Review) -> bool:
     return is_editor(user) and review.submitted_by_id != user.pk
 
 
+# Every input an action may take; each transition names those it accepts and those it needs.
+TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -102,6 +109,17 @@ class Transition:
     needs: tuple[str, ...] = ()
     # Inputs this action uses; anything else sent with it is refused (never silently ignored).
     accepts: tuple[str, ...] = ("note",)
+    # Inputs also needed when the review was published before: this publication is then a
+    # correction, and its reason goes to the public corrections log.
+    correction_needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input an action takes on a given review, and whether it must be given."""
+
+    name: str
+    required: bool
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -137,7 +155,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         State.PUBLISHED,
         _editor_not_submitter,
         "an editor other than the one who submitted the verdict",
-        needs=("published_requirements",),
+        # What publishing needs of the review itself (a verdict, a rationale, a working
+        # evidence link) is checked on the review, not sent with the action.
+        correction_needs=("note",),
     ),
     Transition(
         Action.RETURN,
@@ -170,6 +190,20 @@ TRANSITION_BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 
 def transition_for(action: str) -> Transition | None:
     return TRANSITION_BY_ACTION.get(action)
+
+
+def transition_inputs(*, action: str, review: Review) -> tuple[Input, ...]:
+    """The inputs `action` takes on this review, in the table's order (forms are built from it).
+
+    Unknown actions take nothing.
+    """
+    transition = transition_for(action)
+    if transition is None:
+        return ()
+    needed = set(transition.needs)
+    if review.first_published_at is not None:
+        needed.update(transition.correction_needs)
+    return tuple(Input(name, name in needed) for name in transition.accepts)
 
 
 def available_actions(*, review: Review, user: Any) -> list[str]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django import forms
 
 from annotations.models import Stance
-from reviews.workflow import Action, State, Verdict
+from reviews.workflow import Action, Input, State, Verdict
 
 
 def _tags(value: str) -> list[str]:
@@ -76,6 +79,52 @@ class TransitionForm(forms.Form):
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = forms.IntegerField(required=False)
+
+
+def transition_inputs_form(
+    *,
+    inputs: Sequence[Input],
+    auto_id: str,
+    initial: Mapping[str, Any],
+    reviewers: Sequence[Any] = (),
+    note_label: str = "",
+) -> forms.Form:
+    """The fields one action's form shows: exactly `inputs` (`reviews.workflow.transition_inputs`).
+
+    For rendering: what is posted is parsed by TransitionForm and decided by the service.
+    """
+    form = forms.Form(initial=dict(initial), auto_id=auto_id, label_suffix="")
+    for item in inputs:
+        form.fields[item.name] = _input_field(item, reviewers=reviewers, note_label=note_label)
+    return form
+
+
+def _input_field(item: Input, *, reviewers: Sequence[Any], note_label: str) -> forms.Field:
+    required = item.required
+    if item.name == "verdict":
+        return forms.ChoiceField(
+            label="Verdict", required=required, choices=[("", "Choose…"), *Verdict.choices]
+        )
+    if item.name == "rationale":
+        return forms.CharField(
+            label="Rationale", required=required, widget=forms.Textarea(attrs={"rows": 4})
+        )
+    if item.name == "assignee":
+        return forms.ChoiceField(
+            label="Reviewer to assign",
+            required=required,
+            choices=[("", "Assign to…"), *((u.pk, u.get_username()) for u in reviewers)],
+        )
+    if item.name == "note":
+        if required:
+            return forms.CharField(
+                label=note_label or "Why?",
+                max_length=5_000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        return forms.CharField(label="Note (optional)", required=False, max_length=5_000)
+    # A new input in the workflow table needs its field here before the desk can offer it.
+    raise ValueError(f"The desk has no field for the input {item.name!r}.")
 
 
 class EvidenceForm(forms.Form):

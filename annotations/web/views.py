@@ -7,6 +7,7 @@ actions are valid, what is stale) lives in the services, selectors and `reviews.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -36,7 +37,13 @@ from factcheck.roles import is_reviewer, user_roles
 from reviews.claimreview import claimreview_jsonld
 from reviews.selectors import published_review_get
 from reviews.services import review_transition
-from reviews.workflow import Action, State, Verdict, available_actions
+from reviews.workflow import (
+    TRANSITION_INPUTS,
+    Action,
+    State,
+    available_actions,
+    transition_inputs,
+)
 
 PAGE_SIZE = 25
 ZERO_UUID = "00000000-0000-0000-0000-000000000000"
@@ -296,6 +303,58 @@ _ACTION_STYLE: dict[str, str] = {
     Action.ASSIGN: "secondary",
 }
 
+# The note's label where the action says what it is for (otherwise "Why?", or optional).
+_NOTE_LABEL: dict[str, str] = {
+    Action.RETURN: "Note to the reviewer",
+    Action.APPROVE: "Reason for the correction",
+}
+
+
+@dataclass(frozen=True)
+class _ActionForm:
+    action: str
+    label: str
+    style: str
+    form: Any  # fields: exactly the workflow's inputs of this action on this review
+    # A required note asks why before anything is sent: the form opens from its button.
+    expands: bool
+    layout: str
+
+
+def _action_forms(
+    review: Any, actions: list[str], *, failed_action: str | None, posted: Any
+) -> list[_ActionForm]:
+    """One form per action open to the user, its fields read from `reviews.workflow`."""
+    reviewers = list(queries.assignable_reviewers()) if Action.ASSIGN in actions else []
+    result = []
+    for action in actions:
+        inputs = transition_inputs(action=action, review=review)
+        initial: dict[str, Any] = {
+            "verdict": review.verdict,
+            "rationale": review.rationale,
+            "assignee": review.assignee_id,
+        }
+        if posted and failed_action == action:  # what was sent, shown again with its error
+            initial.update({item.name: posted.get(item.name) for item in inputs})
+        form = forms.transition_inputs_form(
+            inputs=inputs,
+            auto_id=f"{action}-{review.claim_id}-%s",
+            initial=initial,
+            reviewers=reviewers,
+            note_label=_NOTE_LABEL.get(action, ""),
+        )
+        result.append(
+            _ActionForm(
+                action=action,
+                label=Action(action).label,
+                style=_ACTION_STYLE.get(action, "secondary"),
+                form=form,
+                expands=any(item.name == "note" and item.required for item in inputs),
+                layout="stack" if len(inputs) > 1 else "action-form--inline",
+            )
+        )
+    return result
+
 
 def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str, Any]:
     review = claim.review
@@ -305,9 +364,9 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "claim": claim,
         "review": review,
         "kind": present.claim_kind(review),
-        "actions": [(a, Action(a).label, _ACTION_STYLE.get(a, "secondary")) for a in actions],
-        "verdicts": Verdict.choices,
-        "reviewers": queries.assignable_reviewers() if Action.ASSIGN in actions else [],
+        "actions": _action_forms(
+            review, actions, failed_action=extra.get("failed_action"), posted=extra.get("posted")
+        ),
         "is_correction": review.first_published_at is not None,
         "evidence": evidence,
         "timeline": queries.claim_timeline(user=request.user, claim=claim),
@@ -399,14 +458,16 @@ def claim_transition(request: HttpRequest, claim_id: UUID) -> HttpResponse:
         )
     data = form.cleaned_data
     action = data["action"]
-    kwargs: dict[str, Any] = {}
-    if action == Action.SUBMIT:
-        kwargs["verdict"] = data["verdict"] or None
-        kwargs["rationale"] = data["rationale"]
-    if action in (Action.RETURN, Action.MARK_NOT_CHECKABLE, Action.REOPEN, Action.APPROVE):
-        kwargs["note"] = data["note"] or None
-    if action == Action.ASSIGN and data["assignee"]:
-        kwargs["assignee"] = get_user_model().objects.filter(pk=data["assignee"]).first()
+    # Every input given goes to the service, which refuses any this action does not take
+    # (reviews.workflow); a needed one goes even when empty, for the service's message.
+    needed = {i.name for i in transition_inputs(action=action, review=claim.review) if i.required}
+    kwargs: dict[str, Any] = {
+        name: data[name]
+        for name in TRANSITION_INPUTS
+        if data[name] not in (None, "") or name in needed
+    }
+    if kwargs.get("assignee") is not None:
+        kwargs["assignee"] = get_user_model().objects.filter(pk=kwargs["assignee"]).first()
     try:
         review = review_transition(
             review_id=claim.review.pk,
