@@ -169,6 +169,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.huge_sent += len(chunk)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        finally:
+            self.server.huge_done.set()
 
 
 class AppServer(ThreadingHTTPServer):
@@ -178,6 +180,7 @@ class AppServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.huge_sent = 0
+        self.huge_done = threading.Event()  # the huge body's writer stopped
         self.lock = threading.Lock()
         self.in_flight = 0
         self.max_in_flight = 0
@@ -536,7 +539,7 @@ def test_huge_body_is_capped(server: AppServer) -> None:
     assert result.status_code == 200
     assert result.error_class == ""
     assert len(result.body) == 64 * 1024
-    time.sleep(0.2)  # let the server notice the hang-up
+    assert server.huge_done.wait(10), "the server never noticed the client hang up"
     # The client hung up: only socket buffers' worth was ever sent, not 2 GB.
     assert server.huge_sent < 64 * 1024 * 1024
 

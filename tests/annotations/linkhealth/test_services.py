@@ -341,14 +341,26 @@ def test_shared_gate_serves_waiters_first_come_first_served(settings: Any) -> No
     spare slot, never jumps ahead of another process that is waiting for the host."""
     config = LimitConfig(per_host=1, global_limit=10, token_ttl_seconds=5.0, max_wait_seconds=3.0)
 
+    import redis
+
+    store = redis.Redis.from_url(settings.LINKCHECK_REDIS_URL)
+
+    def queued() -> int:
+        """How many wait in h.test's queue (a sorted set of waiting tokens)."""
+        return sum(int(store.zcard(key)) for key in store.scan_iter("*:queue:h.test"))
+
     async def main() -> None:
         busy = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)
         patient = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # another process
         try:
             token = await busy.acquire("h.test")
             assert token
+            before = queued()
             waiter = asyncio.create_task(patient.acquire("h.test"))
-            await asyncio.sleep(0.2)  # the other process is queued now
+            deadline = time.monotonic() + 5
+            while queued() == before:  # until the other process has its place in the queue
+                assert time.monotonic() < deadline, "the waiter never joined the queue"
+                await asyncio.sleep(0.01)
             assert not waiter.done()
             await busy.release("h.test", token)
             assert await busy.try_acquire("h.test") is None  # no jumping the queue
@@ -365,6 +377,8 @@ def test_shared_gate_serves_waiters_first_come_first_served(settings: Any) -> No
 
 
 def test_a_slot_freed_by_another_process_is_picked_up_mid_batch(site: Site, settings: Any) -> None:
+    from tests.helpers import wait_for
+
     settings.LINKCHECK_PER_HOST_LIMIT = 2
     site.delay = 0.05
     config = services.limit_config()
@@ -374,7 +388,8 @@ def test_a_slot_freed_by_another_process_is_picked_up_mid_batch(site: Site, sett
     assert token
 
     def release_soon() -> None:
-        time.sleep(0.4)
+        # Mid-batch: a few pages were fetched through the one free slot.
+        wait_for(lambda: len(site.hits) >= 4, timeout=20, what="the batch to start")
         loop.run_until_complete(other.release("127.0.0.1", token))
         loop.run_until_complete(other.aclose())
 
