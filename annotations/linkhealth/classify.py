@@ -17,6 +17,7 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
+from annotations.linkhealth.fetcher import FetchResult
 from annotations.linkhealth.fingerprint import (
     fingerprint_similarity,
     main_text,
@@ -24,7 +25,6 @@ from annotations.linkhealth.fingerprint import (
     page_title,
     tokens,
 )
-from factcheck.egress.fetcher import FetchResult
 
 
 class Health(StrEnum):

@@ -20,10 +20,9 @@ from django.utils import timezone
 
 from annotations.linkhealth import services
 from annotations.linkhealth.classify import Classification, Health
+from annotations.linkhealth.fetcher import FetchResult, origin_key
+from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
 from annotations.models import Link, LinkCheck
-from factcheck.egress import config as egress_config
-from factcheck.egress.fetcher import FetchResult, origin_key
-from factcheck.egress.limits import LimitConfig, RedisHostGate, SharedLimits
 
 pytestmark = pytest.mark.django_db
 
@@ -294,10 +293,26 @@ def test_bad_input_each_gets_a_health_and_a_message(site: Site, settings: Any) -
     assert time.monotonic() - started < 20
     assert len(outcome.recorded) == len(urls)
     rows = {link.url: link for link in Link.objects.all()}
+    # In the order of `urls`: what each became. Every one but the fetched pages says why.
+    assert [rows[url].health for url in urls] == [
+        "ok",  # long URL
+        "unsafe",  # a raw space in the path
+        "ok",  # percent-encoded
+        "unsafe",  # port 80 is not on the allow-list
+        "unsafe",
+        "unsafe",  # javascript:, file:, data:, ftp:
+        "unsafe",
+        "unsafe",
+        "unsafe",
+        "unsafe",  # credentials in the URL
+        "error",  # garbage headers
+        "ok",  # huge body: capped
+        "error",  # never answers
+        "broken",  # not a URL
+        "unsafe",  # empty
+    ]
     for url in urls:
-        link = rows[url]
-        assert link.health != "unchecked", url
-        assert link.health == "ok" or link.last_error, url
+        assert (rows[url].last_error == "") == (rows[url].health == "ok"), url
     assert rows[long_url].health == "ok"
     assert any(len(hit) > 2100 for hit in site.hits)  # the full URL went out, not a prefix
     for url in (
@@ -382,7 +397,7 @@ def test_a_slot_freed_by_another_process_is_picked_up_mid_batch(site: Site, sett
 
     settings.LINKCHECK_PER_HOST_LIMIT = 2
     site.delay = 0.05
-    config = egress_config.limit_config()
+    config = services.limit_config()
     other = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # another worker
     loop = asyncio.new_event_loop()
     token = loop.run_until_complete(other.acquire("127.0.0.1"))
@@ -457,7 +472,7 @@ def test_breaker_opens_after_repeated_failures_and_backs_links_off(
     site: Site, settings: Any
 ) -> None:
     settings.LINKCHECK_BREAKER_THRESHOLD = 3
-    limits = egress_config.shared_limits()
+    limits = services.shared_limits()
     assert isinstance(limits, SharedLimits)
     for _ in range(3):
         limits.record_origin_outcome(origin_key(site.url("/")), failed=True)
@@ -477,7 +492,7 @@ def test_task_delivered_too_often_gives_up_with_an_error_check(site: Site, setti
 
     settings.LINKCHECK_MAX_DELIVERIES = 2
     (link,) = make_links(site.url("/article/1"))
-    limits = egress_config.shared_limits()
+    limits = services.shared_limits()
     assert limits is not None
     # Two deliveries that died with their worker (counted, nothing recorded).
     limits.delivery_count("poison:0")
@@ -636,7 +651,7 @@ def test_breaker_is_per_origin_not_per_host(site: Site, settings: Any) -> None:
     outcome = check(dead)
     assert set(outcome.recorded) == {link.pk for link in dead}
     assert {c.error_class for c in LinkCheck.objects.all()} == {"connect"}
-    limits = egress_config.shared_limits()
+    limits = services.shared_limits()
     assert limits is not None
     assert limits.breaker_open_for(origin_key(dead[0].url)) > 0
     assert limits.breaker_open_for(origin_key(site.url("/"))) == 0
@@ -673,7 +688,7 @@ def test_a_failing_soft404_probe_does_not_feed_the_breaker(settings: Any) -> Non
         # last word on the origin.
         assert check([link]).recorded == {link.pk: "ok"}
         assert any(not hit.startswith("/article") for hit in srv.hits)  # the probe was sent
-        limits = egress_config.shared_limits()
+        limits = services.shared_limits()
         assert limits is not None
         assert limits.breaker_open_for(origin_key(link.url)) == 0
         (other,) = make_links(srv.url("/article/2"))
@@ -699,8 +714,8 @@ def test_stored_refusal_never_shows_the_address_a_name_resolved_to(
     client_for: Any, reviewer: Any
 ) -> None:
     from annotations.linkhealth.classify import classify
-    from factcheck.egress.fetcher import fetch_sync
-    from factcheck.egress.guard import EgressPolicy, UnsafeURL, vet_url
+    from annotations.linkhealth.fetcher import fetch_sync
+    from annotations.linkhealth.guard import EgressPolicy, UnsafeURL, vet_url
 
     def intranet(host: str, port: int) -> list[str]:
         assert host == "intranet.example"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from factcheck.egress.guard import (
+from annotations.linkhealth.guard import (
     BLOCKED_NETWORKS,
     EgressPolicy,
     Resolver,
