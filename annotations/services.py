@@ -20,10 +20,10 @@ from annotations.linkhealth.services import (
     link_schedule_check,
 )
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, Link
-from annotations.urlnorm import InvalidURL, browser_url, canonical_url
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
+from factcheck.urlnorm import InvalidURL, browser_url, canonical_url
 
 
 def _max_length(model: type[Model], field: str) -> int:

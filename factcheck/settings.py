@@ -472,7 +472,7 @@ LOGGING = {
     "loggers": {
         "factcheck.cache": {"filters": ["once_a_minute"]},
         "factcheck.broker": {"filters": ["once_a_minute"]},
-        "annotations.linkhealth.limits": {"filters": ["once_a_minute"]},
+        "factcheck.egress.limits": {"filters": ["once_a_minute"]},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_url_secrets"]},

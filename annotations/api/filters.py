@@ -21,7 +21,7 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ("publisher", "language")
 
     def filter_url(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
-        from annotations.urlnorm import InvalidURL, canonical_url
+        from factcheck.urlnorm import InvalidURL, canonical_url
 
         try:
             return queryset.filter(url=canonical_url(value))

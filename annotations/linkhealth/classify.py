@@ -17,7 +17,6 @@ from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
-from annotations.linkhealth.fetcher import FetchResult
 from annotations.linkhealth.fingerprint import (
     fingerprint_similarity,
     main_text,
@@ -25,6 +24,7 @@ from annotations.linkhealth.fingerprint import (
     page_title,
     tokens,
 )
+from factcheck.egress.fetcher import FetchResult
 
 
 class Health(StrEnum):

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -33,25 +32,24 @@ from annotations.linkhealth.classify import (
     classify,
     soft404_probe_url,
 )
-from annotations.linkhealth.fetcher import (
-    FetchConfig,
+from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
+from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck, LinkHealth
+from factcheck.broker import enqueue_on_commit
+from factcheck.db import rows_update
+from factcheck.egress.config import egress_policy, fetch_config, limit_config, shared_limits
+from factcheck.egress.fetcher import (
     FetchResult,
     fetch_many,
     fetch_sync,
     origin_key,
 )
-from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
-from annotations.linkhealth.guard import EgressPolicy
-from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
-from annotations.linkhealth.loop import FetchLoop, fetch_loop
-from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck, LinkHealth
-from annotations.urlnorm import InvalidURL, browser_url, url_host
-from factcheck.broker import enqueue_on_commit
-from factcheck.db import rows_update
+from factcheck.egress.limits import RedisHostGate, SharedLimits
+from factcheck.egress.loop import FetchLoop, fetch_loop
 from factcheck.errors import Forbidden
 from factcheck.parsers import json_loads
 from factcheck.roles import is_reviewer
 from factcheck.urlmask import mask_url_secrets
+from factcheck.urlnorm import InvalidURL, browser_url, url_host
 
 logger = logging.getLogger(__name__)
 
@@ -64,48 +62,6 @@ HOST_FAILURE_ERRORS = frozenset({"connect", "timeout", "reset"})
 # Results are recorded in chunks of this many while the rest of a batch is still fetching.
 RECORD_CHUNK = 200
 FLUSH_SECONDS = 0.5
-
-
-def egress_policy() -> EgressPolicy:
-    return EgressPolicy.from_strings(
-        allowed_networks=settings.LINKCHECK_ALLOWED_NETWORKS,
-        egress_allowlist=settings.LINKCHECK_EGRESS_ALLOWLIST or None,
-        allowed_ports=settings.LINKCHECK_ALLOWED_PORTS,
-    )
-
-
-def fetch_config() -> FetchConfig:
-    return FetchConfig(
-        connect_timeout=settings.LINKCHECK_CONNECT_TIMEOUT,
-        read_timeout=settings.LINKCHECK_READ_TIMEOUT,
-        total_timeout=settings.LINKCHECK_TOTAL_TIMEOUT,
-        max_redirects=settings.LINKCHECK_MAX_REDIRECTS,
-        max_body_bytes=settings.LINKCHECK_MAX_BODY_BYTES,
-        user_agent=settings.LINKCHECK_USER_AGENT,
-    )
-
-
-def limit_config() -> LimitConfig:
-    return LimitConfig(
-        per_host=settings.LINKCHECK_PER_HOST_LIMIT,
-        global_limit=settings.LINKCHECK_GLOBAL_LIMIT,
-        token_ttl_seconds=settings.LINKCHECK_HOST_SLOT_TTL_SECONDS,
-        max_wait_seconds=settings.LINKCHECK_HOST_WAIT_SECONDS,
-        breaker_threshold=settings.LINKCHECK_BREAKER_THRESHOLD,
-        breaker_cooldown_seconds=settings.LINKCHECK_BREAKER_COOLDOWN_SECONDS,
-        breaker_max_cooldown_seconds=settings.LINKCHECK_BREAKER_MAX_COOLDOWN_SECONDS,
-    )
-
-
-@lru_cache(maxsize=4)
-def _shared_limits(url: str, config: LimitConfig) -> SharedLimits:
-    return SharedLimits(url, config)
-
-
-def shared_limits() -> SharedLimits | None:
-    """The Redis-backed limits, or None where there is no Redis (local development)."""
-    url = settings.LINKCHECK_REDIS_URL
-    return _shared_limits(url, limit_config()) if url else None
 
 
 def _clean(text: str | None, limit: int) -> str:
@@ -897,7 +853,7 @@ def parse_archive_availability(body: bytes) -> str:
     if snapshot.startswith("http://archive.org/") or snapshot.startswith("http://web.archive.org/"):
         snapshot = "https://" + snapshot[len("http://") :]
     try:
-        # Kept as a browser reads it, like every URL the desk shows (annotations.urlnorm).
+        # Kept as a browser reads it, like every URL the desk shows (factcheck.urlnorm).
         return browser_url(snapshot)
     except InvalidURL:
         return ""

@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 
 from annotations.linkhealth import services
 from factcheck.broker import enqueue
+from factcheck.egress.config import shared_limits
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ def _time_budget() -> float:
 
 
 def _delivery_count(task: Any) -> int:
-    limits = services.shared_limits()
+    limits = shared_limits()
     if limits is None:
         return 1
     # Keyed by id and retry number: an autoretry is a new delivery on purpose, not a crash.

@@ -37,7 +37,7 @@ def verdict_symbol(kind: str) -> str:
 def url_host(url: str) -> str:
     """The host a browser opens for `url` (WHATWG parsing, IDNA 2008), '' when invalid.
     Shown beside a link, it names where the link really goes, whatever the row stored."""
-    from annotations.urlnorm import url_host as host
+    from factcheck.urlnorm import url_host as host
 
     return host(url or "")
 

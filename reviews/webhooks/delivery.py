@@ -1,10 +1,10 @@
-"""One webhook POST, through the link checker's guard and pinned client. No ORM.
+"""One webhook POST, through the egress layer's guard and pinned client. No ORM.
 
-The URL is vetted by `annotations.linkhealth.guard.vet_url` (scheme, port, credentials, every
+The URL is vetted by `factcheck.egress.guard.vet_url` (scheme, port, credentials, every
 address the name resolves to, the egress allow-list) and the connection is pinned to the
-vetted addresses by the fetcher's client (`fetcher.make_client`: its only resolver answers
-with what the guard vetted). Redirects are not followed: a receiver that redirects has to be
-re-registered at its new address. The answer's body is read up to 1 KiB, for the log.
+vetted addresses by the egress client (`factcheck.egress.fetcher.make_client`: its only
+resolver answers with what the guard vetted). Redirects are not followed: a receiver that
+redirects has to be re-registered at its new address. The answer's body is read up to 1 KiB, for the log.
 """
 
 from __future__ import annotations
@@ -16,14 +16,15 @@ from dataclasses import dataclass
 import aiohttp
 import yarl
 
-from annotations.linkhealth.fetcher import FetchConfig, make_client, redact_addresses
-from annotations.linkhealth.guard import (
+from factcheck.egress.fetcher import FetchConfig, make_client
+from factcheck.egress.guard import (
     EgressPolicy,
     Resolver,
     UnsafeURL,
     default_resolver,
     vet_url,
 )
+from factcheck.egress.redact import redact_addresses
 
 RESPONSE_SNIPPET_BYTES = 1024
 

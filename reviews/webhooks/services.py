@@ -7,18 +7,18 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from annotations.linkhealth.fetcher import FetchConfig
-from annotations.linkhealth.guard import UnsafeURL, check_address, parse_ipv4_literal
-from annotations.linkhealth.services import egress_policy
-from annotations.urlnorm import InvalidURL, canonical_url
+from factcheck.egress.config import egress_policy, webhook_fetch_config
+from factcheck.egress.guard import UnsafeURL, check_address, parse_ipv4_literal
 from factcheck.errors import DomainError
 from factcheck.urlmask import mask_url_secrets
+from factcheck.urlnorm import InvalidURL, canonical_url
 from reviews.models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 from reviews.webhooks import signing
 from reviews.webhooks.delivery import post_json_sync
@@ -30,8 +30,6 @@ def webhook_url_check(url: str) -> str:
     """The URL a subscription may be registered with (http/https, an allowed port, no
     credentials, not a refused address literal). Names are resolved and vetted again at
     every delivery, so one that later points inside is still refused then."""
-    from urllib.parse import urlsplit
-
     try:
         canonical = canonical_url(
             url, max_length=WebhookSubscription._meta.get_field("url").max_length or 2048
@@ -117,17 +115,6 @@ class AttemptOutcome:
     status: str = ""
 
 
-def _fetch_config() -> FetchConfig:
-    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    return FetchConfig(
-        connect_timeout=min(5.0, timeout),
-        read_timeout=timeout,
-        total_timeout=timeout,
-        max_redirects=0,
-        user_agent=settings.WEBHOOK_USER_AGENT,
-    )
-
-
 def webhook_backoff(attempts: int) -> float:
     """Seconds before attempt `attempts + 1`: exponential, capped, with full jitter."""
     base = settings.WEBHOOK_BACKOFF_SECONDS * (2 ** max(0, attempts - 1))
@@ -173,7 +160,7 @@ def webhook_attempt(*, delivery_id: Any) -> AttemptOutcome:
             body=body,
             headers=headers,
             policy=egress_policy(),
-            config=_fetch_config(),
+            config=webhook_fetch_config(),
         )
         code, error = result.status_code, result.error
         if result.ok:

@@ -1,8 +1,8 @@
-"""annotations.urlnorm: URLs read as a browser reads them (WHATWG), hosts as IDNA 2008."""
+"""factcheck.urlnorm: URLs read as a browser reads them (WHATWG), hosts as IDNA 2008."""
 
 import pytest
 
-from annotations.urlnorm import InvalidURL, browser_url, canonical_url, url_host
+from factcheck.urlnorm import InvalidURL, browser_url, canonical_url, url_host
 
 
 def test_a_backslash_is_a_slash_as_in_a_browser() -> None:

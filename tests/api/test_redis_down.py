@@ -217,8 +217,9 @@ def test_webhook_fan_out_commits_its_deliveries(
 
 def test_soft404_probe_cache_fails_open(dead_redis: DeadRedis) -> None:
     from annotations.linkhealth import services
+    from factcheck.egress.config import shared_limits
 
-    limits = services.shared_limits()
+    limits = shared_limits()
     assert limits is not None and limits.url == dead_redis.url(dead_redis.cache_port)
     origin = f"http://127.0.0.1:{dead_redis.cache_port}"
     services._ProbeCache._local.pop(origin, None)

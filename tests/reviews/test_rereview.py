@@ -9,9 +9,9 @@ import pytest
 from django.core import mail
 
 from annotations.linkhealth.classify import Classification, Health
-from annotations.linkhealth.fetcher import FetchResult
 from annotations.linkhealth.services import link_check_record
 from annotations.models import Link
+from factcheck.egress.fetcher import FetchResult
 from reviews.models import Review
 from tests.reviews.conftest import move
 

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from annotations.linkhealth.services import lease_time_budget, links_check_batch
 from annotations.models import Link, LinkHealth
-from annotations.urlnorm import InvalidURL, canonical_url
+from factcheck.urlnorm import InvalidURL, canonical_url
 
 
 class _Progress:

@@ -11,8 +11,10 @@ import pytest
 def _clear_linkcheck_keys(url: str) -> None:
     import redis
 
+    from factcheck.egress.limits import keys_pattern
+
     client = redis.Redis.from_url(url)
-    keys = list(client.scan_iter("linkcheck:*", count=1000))
+    keys = list(client.scan_iter(keys_pattern(), count=1000))
     if keys:
         client.delete(*keys)
     client.close()

@@ -15,7 +15,7 @@ from annotations.linkhealth.classify import (
     parse_retry_after,
     soft404_probe_url,
 )
-from annotations.linkhealth.fetcher import FetchResult
+from factcheck.egress.fetcher import FetchResult
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 URL = "https://news.example/2026/03/story-about-things"

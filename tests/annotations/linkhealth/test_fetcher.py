@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 
 from annotations.linkhealth.classify import Health, classify
-from annotations.linkhealth.fetcher import (
+from factcheck.egress.fetcher import (
     Client,
     FetchConfig,
     FetchResult,
@@ -31,7 +31,7 @@ from annotations.linkhealth.fetcher import (
     fetch_sync,
     make_client,
 )
-from annotations.linkhealth.guard import EgressPolicy, UnsafeURL
+from factcheck.egress.guard import EgressPolicy, UnsafeURL
 
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 FAST = FetchConfig(connect_timeout=1.0, read_timeout=0.5, total_timeout=3.0, max_body_bytes=4096)

@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from annotations.linkhealth import services
 from annotations.linkhealth.classify import Classification, Health
-from annotations.linkhealth.fetcher import FetchResult, origin_key
-from annotations.linkhealth.limits import LimitConfig, RedisHostGate, SharedLimits
 from annotations.models import Link, LinkCheck
+from factcheck.egress import config as egress_config
+from factcheck.egress.fetcher import FetchResult, origin_key
+from factcheck.egress.limits import LimitConfig, RedisHostGate, SharedLimits
 
 pytestmark = pytest.mark.django_db
 
@@ -397,7 +398,7 @@ def test_a_slot_freed_by_another_process_is_picked_up_mid_batch(site: Site, sett
 
     settings.LINKCHECK_PER_HOST_LIMIT = 2
     site.delay = 0.05
-    config = services.limit_config()
+    config = egress_config.limit_config()
     other = RedisHostGate(settings.LINKCHECK_REDIS_URL, config)  # another worker
     loop = asyncio.new_event_loop()
     token = loop.run_until_complete(other.acquire("127.0.0.1"))
@@ -472,7 +473,7 @@ def test_breaker_opens_after_repeated_failures_and_backs_links_off(
     site: Site, settings: Any
 ) -> None:
     settings.LINKCHECK_BREAKER_THRESHOLD = 3
-    limits = services.shared_limits()
+    limits = egress_config.shared_limits()
     assert isinstance(limits, SharedLimits)
     for _ in range(3):
         limits.record_origin_outcome(origin_key(site.url("/")), failed=True)
@@ -492,7 +493,7 @@ def test_task_delivered_too_often_gives_up_with_an_error_check(site: Site, setti
 
     settings.LINKCHECK_MAX_DELIVERIES = 2
     (link,) = make_links(site.url("/article/1"))
-    limits = services.shared_limits()
+    limits = egress_config.shared_limits()
     assert limits is not None
     # Two deliveries that died with their worker (counted, nothing recorded).
     limits.delivery_count("poison:0")
@@ -651,7 +652,7 @@ def test_breaker_is_per_origin_not_per_host(site: Site, settings: Any) -> None:
     outcome = check(dead)
     assert set(outcome.recorded) == {link.pk for link in dead}
     assert {c.error_class for c in LinkCheck.objects.all()} == {"connect"}
-    limits = services.shared_limits()
+    limits = egress_config.shared_limits()
     assert limits is not None
     assert limits.breaker_open_for(origin_key(dead[0].url)) > 0
     assert limits.breaker_open_for(origin_key(site.url("/"))) == 0
@@ -688,7 +689,7 @@ def test_a_failing_soft404_probe_does_not_feed_the_breaker(settings: Any) -> Non
         # last word on the origin.
         assert check([link]).recorded == {link.pk: "ok"}
         assert any(not hit.startswith("/article") for hit in srv.hits)  # the probe was sent
-        limits = services.shared_limits()
+        limits = egress_config.shared_limits()
         assert limits is not None
         assert limits.breaker_open_for(origin_key(link.url)) == 0
         (other,) = make_links(srv.url("/article/2"))
@@ -714,8 +715,8 @@ def test_stored_refusal_never_shows_the_address_a_name_resolved_to(
     client_for: Any, reviewer: Any
 ) -> None:
     from annotations.linkhealth.classify import classify
-    from annotations.linkhealth.fetcher import fetch_sync
-    from annotations.linkhealth.guard import EgressPolicy, UnsafeURL, vet_url
+    from factcheck.egress.fetcher import fetch_sync
+    from factcheck.egress.guard import EgressPolicy, UnsafeURL, vet_url
 
     def intranet(host: str, port: int) -> list[str]:
         assert host == "intranet.example"

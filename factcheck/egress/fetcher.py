@@ -1,4 +1,4 @@
-"""The one safe HTTP fetcher for link checks.
+"""The one safe HTTP fetcher: link checks, archive look-ups, webhook deliveries.
 
 Every hop is vetted by `guard.vet_url` and the connection is pinned to the vetted IPs: the
 client's only resolver is `_PinnedResolver`, which answers a hostname with the addresses the
@@ -19,9 +19,7 @@ Pure Python: no Django imports.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import random
-import re
 import socket
 import ssl
 import time
@@ -37,10 +35,9 @@ import aiohttp
 import yarl
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from annotations.linkhealth.guard import (
+from factcheck.egress.guard import (
     DEFAULT_PORTS,
     EgressPolicy,
-    IPAddress,
     Resolver,
     Target,
     UnsafeURL,
@@ -49,6 +46,7 @@ from annotations.linkhealth.guard import (
     parse_ipv4_literal,
     vet_url,
 )
+from factcheck.egress.redact import redact_addresses
 
 KEPT_HEADERS = (
     "etag",
@@ -248,45 +246,6 @@ def _classify_exception(exc: BaseException) -> tuple[str, str]:
     ):
         return "reset", message
     return "protocol", message
-
-
-# Anything that may be an IP address in an error text: checked with `ipaddress` below.
-_ADDRESS_LIKE_RE = re.compile(
-    r"\b\d{1,3}(?:\.\d{1,3}){3}\b|[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:\.\d{1,3}){0,3}"
-)
-WITHHELD_ADDRESS = "<address>"
-
-
-def _url_literal(url: str) -> IPAddress | None:
-    try:
-        host = (urlsplit(url.strip()).hostname or "").rstrip(".")
-        if ":" in host:
-            return ipaddress.ip_address(host)
-        return parse_ipv4_literal(host)
-    except (ValueError, UnsafeURL):
-        return None
-
-
-def redact_addresses(message: str, *urls: str) -> str:
-    """`message` with every IP address replaced, except those typed as a host in `urls`.
-
-    Error texts reach users (the UI, the API); the addresses a name resolved to (or the one a
-    connection was pinned to) are the checker's business, not theirs.
-    """
-    if not message:
-        return message
-    typed = {literal for literal in map(_url_literal, urls) if literal is not None}
-
-    def swap(match: re.Match[str]) -> str:
-        text = match.group(0)
-        try:
-            addr = ipaddress.ip_address(text)
-        except ValueError:
-            return text
-        mapped = getattr(addr, "ipv4_mapped", None)
-        return text if addr in typed or mapped in typed else WITHHELD_ADDRESS
-
-    return _ADDRESS_LIKE_RE.sub(swap, message)
 
 
 def _decode_body(raw: bytes, content_encoding: str, limit: int) -> bytes:
@@ -601,7 +560,7 @@ def origin_key(url: str) -> str:
 
 
 class HostGate(Protocol):
-    """A limiter shared beyond this process (see `linkhealth.limits.RedisHostGate`).
+    """A limiter shared beyond this process (see `factcheck.egress.limits.RedisHostGate`).
 
     `acquire` waits a little for a slot on `host` (an `origin_key`: the gate limits per
     hostname and backs off per origin) and returns a token, or None when the host stays full

@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aredis
 
-from annotations.linkhealth.fetcher import Client, FetchConfig, make_client
-from annotations.linkhealth.limits import async_client
+from factcheck.egress.fetcher import Client, FetchConfig, make_client
+from factcheck.egress.limits import async_client
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""Address guard for outgoing link checks.
+"""Address guard for every outgoing request (link checks, archive look-ups, webhooks).
 
 `vet_url` decides, before any connection, whether a URL may be fetched and which IP the
 connection must be pinned to. The fetcher calls it on every redirect hop and connects to
@@ -124,7 +124,7 @@ def _parse_ports(value: str | Iterable[str | int]) -> frozenset[int]:
 
 @dataclass(frozen=True)
 class EgressPolicy:
-    """Where link checks may connect.
+    """Where outgoing requests may connect.
 
     `allowed_networks` exempts addresses from the block list (local testing).
     `egress_allowlist`, when not None, is the only set of destinations allowed at all.

@@ -167,6 +167,11 @@ def _wake_key(host: str) -> str:
 GLOBAL_KEY = f"{PREFIX}:global"
 
 
+def keys_pattern() -> str:
+    """A SCAN pattern for every key kept here (slots, queues, breakers, probes, deliveries)."""
+    return f"{PREFIX}:*"
+
+
 @dataclass(frozen=True)
 class LimitConfig:
     per_host: int = 2

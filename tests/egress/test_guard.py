@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from annotations.linkhealth.guard import (
+from factcheck.egress.guard import (
     BLOCKED_NETWORKS,
     EgressPolicy,
     Resolver,
