@@ -113,6 +113,7 @@ class LocalSite:
                 )
             status, answer = self.responder(request)
             return Response(answer, status=status)
-        status, headers, content = self.routes.get(path, NOT_FOUND)
+        # A page is found by its path and query, or by its path whatever the query.
+        status, headers, content = self.routes.get(path) or self.routes.get(request.path, NOT_FOUND)
         # werkzeug sends the Content-Length of the body and leaves the body out for HEAD.
         return _AsGiven(content, status=status, headers=headers)

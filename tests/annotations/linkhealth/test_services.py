@@ -506,48 +506,29 @@ def test_task_delivered_too_often_gives_up_with_an_error_check(site: Site, setti
 
 
 def test_archive_lookup_through_the_safe_fetcher(
-    site: Site, settings: Any, reviewer: Any, monkeypatch: Any
+    site: Site, local_site: Any, settings: Any, reviewer: Any, monkeypatch: Any
 ) -> None:
     from annotations.linkhealth import tasks
     from annotations.services import evidence_attach
     from tests.factories import article_create, claim_create
 
-    answers: list[str] = []
-
-    class Wayback(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802
-            answers.append(self.path)
-            body = json.dumps(
-                {"archived_snapshots": {"closest": {"available": True, "status": "200",
-                 "url": "http://web.archive.org/web/20240101000000/https://example.org/x",
-                 "timestamp": "20240101000000"}}}
-            ).encode()  # fmt: skip
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    fake = ThreadingHTTPServer(("127.0.0.1", 0), Wayback)
-    threading.Thread(target=fake.serve_forever, daemon=True).start()
-    settings.LINKCHECK_ALLOWED_PORTS = [site.port, fake.server_address[1]]
-    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = (
-        f"http://127.0.0.1:{fake.server_address[1]}/wayback/available"
+    availability = json.dumps(
+        {"archived_snapshots": {"closest": {"available": True, "status": "200",
+         "url": "http://web.archive.org/web/20240101000000/https://example.org/x",
+         "timestamp": "20240101000000"}}}
+    )  # fmt: skip
+    wayback = local_site.page(
+        "/wayback/available", availability, **{"Content-Type": "application/json"}
     )
+    settings.LINKCHECK_ALLOWED_PORTS = [site.port, local_site.port]
+    settings.LINKCHECK_ARCHIVE_AVAILABILITY_URL = wayback
     monkeypatch.setattr(tasks.check_link, "delay", lambda *a: None)
     article = article_create(by=reviewer, text="Officials said 600,000 soldiers were wounded.")
     claim = claim_create(article=article, by=reviewer, exact="600,000 soldiers")
     evidence = evidence_attach(
         claim=claim, by=reviewer, url="https://example.org/x", stance="supports"
     )
-    try:
-        outcome = services.evidence_find_archive(evidence_id=evidence.pk)
-    finally:
-        fake.shutdown()
-        fake.server_close()
+    outcome = services.evidence_find_archive(evidence_id=evidence.pk)
     evidence.refresh_from_db()
     assert (
         evidence.archive_url == "https://web.archive.org/web/20240101000000/https://example.org/x"
@@ -555,7 +536,9 @@ def test_archive_lookup_through_the_safe_fetcher(
     assert outcome == evidence.archive_url and evidence.archive_checked_at
     from urllib.parse import parse_qs, urlsplit
 
-    asked = parse_qs(urlsplit(answers[0]).query)
+    [(method, path)] = local_site.hits
+    assert method == "GET"
+    asked = parse_qs(urlsplit(path).query)
     assert asked["url"] == ["https://example.org/x"]
     assert asked["timestamp"][0] == evidence.created_at.strftime("%Y%m%d%H%M%S")
     assert services.evidence_find_archive(evidence_id=evidence.pk) == "already-archived"
