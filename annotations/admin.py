@@ -22,6 +22,7 @@ from annotations.models import (
 )
 from annotations.querysets import evidence_stale_q
 from factcheck.errors import DomainError, Forbidden
+from reviews.selectors import claims_ever_published
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -208,9 +209,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Asked for the claim itself and for every claim an article's deletion would take
-        # along: a published fact check is never deleted (the API's claim_delete rule).
-        from reviews.selectors import claims_ever_published
-
+        # along: a published fact check is never deleted (the API's claim_remove rule).
         if obj is not None and claims_ever_published(claim_ids=[obj.pk]):
             return False
         return super().has_delete_permission(request, obj)

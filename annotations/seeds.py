@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from annotations.models import Article, Claim
-from annotations.services import article_submit, claim_create, evidence_attach
+from annotations.services import article_submit, claim_create
+from reviews.services import evidence_add, review_transition
 from reviews.workflow import Action, State
 
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
@@ -43,8 +44,6 @@ def seeds_load(*, directory: Path = SEEDS_DIR) -> SeedReport:
 
 @transaction.atomic
 def _seed_file_load(*, path: Path, report: SeedReport) -> None:
-    from reviews.services import review_transition
-
     data = json.loads(path.read_text(encoding="utf-8"))
     reviewer = _user("demo-reviewer")
     editor = _user("demo-editor")
@@ -75,7 +74,7 @@ def _seed_file_load(*, path: Path, report: SeedReport) -> None:
         )
         report.claims_created += 1
         for ev in spec.get("evidence", []):
-            evidence_attach(
+            evidence_add(
                 claim=claim,
                 by=reviewer,
                 url=ev["url"],

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Field, Model
 from django.utils import timezone
 
-from annotations import anchoring
+from annotations import anchoring, signals
 from annotations.linkhealth.services import (
     evidence_request_archive,
     link_get_or_create,
@@ -22,7 +22,7 @@ from annotations.linkhealth.services import (
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, Link
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
-from factcheck.roles import is_editor, is_reviewer
+from factcheck.roles import is_reviewer
 from factcheck.urlnorm import InvalidURL, browser_url, canonical_url
 
 
@@ -264,14 +264,13 @@ def claims_reanchor(
     of the revision they were last anchored in, so a passage that comes back brings its claims
     back. A claim that cannot be placed, or that lands on the span another claim holds, is
     orphaned: it keeps its last quote and offsets and the revision they point into. Claims whose
-    quoted words changed, and newly orphaned claims, are flagged for re-review.
+    quoted words changed, and newly orphaned claims, are announced for re-review
+    (`signals.claims_wording_changed`, in this transaction).
 
     Call inside a transaction, holding the article's row lock. Cost: one diff per source text
     and a handful of statements whatever the number of claims (rows_update,
     history_record_rows), so a 1,000-claim article re-anchors within a request.
     """
-    from reviews.services import review_flag_rereview_many
-
     claims = list(article.claims.select_related(None).order_by("created_at", "pk"))
     if not claims:
         return ReanchorOutcome()
@@ -349,7 +348,13 @@ def claims_reanchor(
         by=revision.created_by,
         when=now,
     )
-    flagged = review_flag_rereview_many(reasons=reasons, by=revision.created_by)
+    flagged = 0
+    if reasons:
+        # Receivers answer with how many claims they flagged.
+        responses: list[tuple[Any, Any]] = signals.claims_wording_changed.send(
+            sender=Claim, reasons=reasons, by=revision.created_by
+        )
+        flagged = sum(count for _, count in responses if isinstance(count, int))
     return ReanchorOutcome(
         anchored=counts[AnchorState.ANCHORED],
         reanchored=counts[AnchorState.REANCHORED],
@@ -372,29 +377,6 @@ def _quote_changed_reason(number: int, old: str, new: str) -> str:
     return f"revision {number} changed the quoted words: “{short(old)}” → “{short(new)}”"
 
 
-def claim_may_edit(user: Any, claim: Claim) -> bool:
-    """Whether this user may edit the claim, its evidence or delete it (UI buttons use it).
-
-    Editors edit every claim. A reviewer works on the claims assigned to them; a claim
-    nobody has taken yet stays editable by the reviewer who marked it.
-
-    The assignee is read from the database, not from a `claim.review` loaded earlier: an
-    assignment since then must count.
-    """
-    from reviews.models import Review
-
-    if is_editor(user):
-        return True
-    if not is_reviewer(user):
-        return False
-    assignee_id = (
-        Review.objects.filter(claim_id=claim.pk).values_list("assignee_id", flat=True).first()
-    )
-    if assignee_id is None:
-        return claim.created_by_id == user.pk
-    return assignee_id == user.pk
-
-
 @transaction.atomic
 def claim_create(
     *,
@@ -411,8 +393,8 @@ def claim_create(
     summary: str = "",
     tags: list[str] | None = None,
 ) -> Claim:
-    from reviews.services import review_create
-
+    """Mark a claim in the article's current text; the claim's review is created by the
+    receivers of `signals.claim_created`, in this transaction."""
     if not is_reviewer(by):
         raise Forbidden("Only reviewers and editors mark claims.")
     article = Article.objects.select_for_update().get(pk=article.pk)
@@ -470,7 +452,7 @@ def claim_create(
             claim.save()
     except IntegrityError as exc:
         raise Conflict("This span is already marked as a claim.", code="duplicate_claim") from exc
-    review_create(claim=claim)
+    signals.claim_created.send(sender=Claim, claim=claim)
     return claim
 
 
@@ -483,42 +465,32 @@ def _clean_tags(tags: list[str] | None) -> list[str]:
     return list(seen)
 
 
-@transaction.atomic
-def claim_update(
-    *,
-    claim: Claim,
-    by: Any,
-    claimant: str | None = None,
-    summary: str | None = None,
-    tags: list[str] | None = None,
-    expected_version: int | None = None,
-) -> Claim:
-    """Edit a claim's claimant, summary or tags.
+def claim_lock(*, claim_id: Any, expected_version: int | None) -> Claim:
+    """The claim, locked for update. Call inside a transaction.
 
     `expected_version` is the claim's version the caller last read (the API's If-Match, the
     version the web form rendered); a stale one is refused (412) before anything is written,
     so two editors never overwrite each other unseen. None only for callers that read the
-    claim in this same transaction. Every edit bumps the claim's version, and locks and bumps
-    the review's (its ETag covers what is reviewed): an approval sent with the review's old
-    ETag gets a 412, so it never publishes words the approver never saw.
-    A published claim's claimant and summary are part of the published fact check: they
-    cannot change silently. Reopen the review, edit, and republish with a reason (that
-    publication is a correction). Tags are desk metadata and stay editable.
+    claim in this same transaction.
     """
-    from reviews.services import review_claim_changed
-    from reviews.workflow import State
-
-    if not claim_may_edit(by, claim):
-        raise Forbidden(
-            "Only the claim's assignee, its author while unassigned, or an editor may edit it."
-        )
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
     if expected_version is not None and expected_version != claim.version:
         raise PreconditionFailed(
             f"The claim changed since you loaded it (your version {expected_version}, now "
             f"{claim.version}); reload and try again.",
             extra={"current": {"version": claim.version}},
         )
+    return claim
+
+
+def claim_changes(
+    *,
+    claim: Claim,
+    claimant: str | None = None,
+    summary: str | None = None,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    """What an edit would change: {field: new value}, empty when nothing would."""
     changes: dict[str, Any] = {}
     if claimant is not None and claimant != claim.claimant:
         changes["claimant"] = claimant
@@ -526,16 +498,25 @@ def claim_update(
         changes["summary"] = summary
     if tags is not None and _clean_tags(tags) != claim.tags:
         changes["tags"] = _clean_tags(tags)
+    return changes
+
+
+def claim_update(
+    *,
+    claim: Claim,
+    by: Any,
+    claimant: str | None = None,
+    summary: str | None = None,
+    tags: list[str] | None = None,
+) -> Claim:
+    """Edit a claim's claimant, summary or tags; every edit bumps the claim's version.
+
+    Call holding the claim's row lock (`claim_lock`). Who may edit, and what the claim's
+    review allows, are decided by `reviews.services.claim_edit`, which calls this.
+    """
+    changes = claim_changes(claim=claim, claimant=claimant, summary=summary, tags=tags)
     if not changes:
         return claim
-    review = review_claim_changed(claim_id=claim.pk)
-    public = {"claimant", "summary"} & set(changes)
-    if review is not None and review.state == State.PUBLISHED and public:
-        raise Conflict(
-            f"The {' and '.join(sorted(public))} of a published claim cannot change "
-            "silently: reopen the review, edit, and republish with the reason (a correction).",
-            code="published",
-        )
     for name, value in changes.items():
         setattr(claim, name, value)
     claim.version += 1
@@ -544,30 +525,12 @@ def claim_update(
     return claim
 
 
-@transaction.atomic
 def claim_delete(*, claim: Claim, by: Any) -> None:
-    """Delete a claim that was never published (with its review and evidence).
+    """Delete a claim with its review and evidence, recording who did.
 
-    Nothing once published is erased: a claim whose verdict was ever published is refused
-    whatever its review does now (reopened, in progress again), by the one rule
-    `reviews.selectors.claims_ever_published`. Its corrections are PROTECTed as well.
+    Whether it may go (nothing once published is erased) is decided by
+    `reviews.services.claim_remove`, which calls this inside its transaction.
     """
-    from reviews.selectors import claims_ever_published
-    from reviews.services import review_claim_changed
-
-    if not claim_may_edit(by, claim):
-        raise Forbidden(
-            "Only the claim's assignee, its author while unassigned, or an editor may delete it."
-        )
-    # The review's row lock: a concurrent approval either lands first (then this refuses)
-    # or waits and finds nothing to publish.
-    review_claim_changed(claim_id=claim.pk)
-    if claims_ever_published(claim_ids=[claim.pk]):
-        raise Conflict(
-            "This claim's verdict was published, and a published fact check is never "
-            "deleted: reopen it and publish a correction instead.",
-            code="published",
-        )
     claim._history_user = by  # type: ignore[attr-defined]
     claim.delete()
 
@@ -583,7 +546,10 @@ def evidence_attach(
     note: str = "",
     archive_url: str = "",
 ) -> Evidence:
-    _evidence_may_change(claim=claim, by=by)
+    """Cite `url` as evidence for the claim, and have its link checked and archived.
+
+    Who may, and the review's lock: `reviews.services.evidence_add` calls this.
+    """
     try:
         canonical = canonical_url(url, max_length=_max_length(Link, "url"))
         # Stored as the browser reads it: the link shown opens the page that is checked.
@@ -629,33 +595,8 @@ def evidence_attach(
     return evidence
 
 
-@transaction.atomic
 def evidence_delete(*, evidence: Evidence, by: Any) -> None:
-    from reviews.services import review_claim_changed
-    from reviews.workflow import State
-
-    if not (
-        is_editor(by) or (evidence.added_by_id == by.pk and claim_may_edit(by, evidence.claim))
-    ):
-        raise Forbidden(
-            "Only an editor, or the person who added this evidence while they work on the "
-            "claim, may remove it."
-        )
-    review = review_claim_changed(claim_id=evidence.claim_id)
-    if review is not None and review.state == State.PUBLISHED:
-        raise Conflict("Evidence of a published claim cannot be removed; reopen the claim first.")
+    """Remove evidence, recording who did. Who may, and whether the claim's review allows
+    it, are decided by `reviews.services.evidence_remove`, which calls this."""
     evidence._history_user = by  # type: ignore[attr-defined]
     evidence.delete()
-
-
-def _evidence_may_change(*, claim: Claim, by: Any) -> None:
-    """evidence_attach's permission check. Takes the review's row lock and bumps its version
-    (see reviews.services.review_claim_changed): an approval in flight either sees the new
-    evidence or is refused as stale."""
-    from reviews.services import review_claim_changed
-
-    if not claim_may_edit(by, claim):
-        raise Forbidden(
-            "Only the claim's assignee, its author while unassigned, or an editor may add evidence."
-        )
-    review_claim_changed(claim_id=claim.pk)

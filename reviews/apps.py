@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = "Verification reviews"
 
     def ready(self) -> None:
+        # Imported here: the app registry must be ready before models load.
+        from reviews import receivers
         from reviews.roles import roles_sync_permissions
 
         post_migrate.connect(roles_sync_permissions, sender=self)
+        receivers.connect()

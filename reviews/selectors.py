@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from annotations.models import ArticleRevision, Claim, Evidence
 from factcheck.errors import Forbidden, NotFound
+from factcheck.roles import is_editor, is_reviewer
 from reviews.models import Correction, Review
-from reviews.services import user_may_read_review
 from reviews.workflow import State
 
 # The fields each trail shows, old -> new. Bookkeeping (version, timestamps, fingerprints)
@@ -185,8 +185,8 @@ def published_review_get(*, claim_id: Any) -> Review:
 def claims_ever_published(*, claim_ids: Iterable[Any] | QuerySet[Any]) -> set[Any]:
     """Of these claims, the ones whose verdict was ever published: never to be deleted.
 
-    The one rule behind "nothing published is ever erased" (annotations.services.
-    claim_delete and the admin ask it). Decided by what no later transition undoes, never by
+    The one rule behind "nothing published is ever erased" (reviews.services.claim_remove
+    and the admin ask it). Decided by what no later transition undoes, never by
     the current state: a reopened claim is still one that was published. The first
     approval's `first_published_at`, the approver, and the corrections log each suffice.
     `claim_ids` may be a queryset of ids (one query either way).
@@ -199,3 +199,29 @@ def claims_ever_published(*, claim_ids: Iterable[Any] | QuerySet[Any]) -> set[An
         )
         .values_list("claim_id", flat=True)
     )
+
+
+def user_may_read_review(user: Any) -> bool:
+    """The desk (reviewers and editors) reads the audit trail; API clients do not."""
+    return is_reviewer(user) or is_editor(user)
+
+
+def claim_may_edit(user: Any, claim: Claim) -> bool:
+    """Whether this user may edit the claim, its evidence or delete it (UI buttons use it).
+
+    Editors edit every claim. A reviewer works on the claims assigned to them; a claim
+    nobody has taken yet stays editable by the reviewer who marked it.
+
+    The assignee is read from the database, not from a `claim.review` loaded earlier: an
+    assignment since then must count.
+    """
+    if is_editor(user):
+        return True
+    if not is_reviewer(user):
+        return False
+    assignee_id = (
+        Review.objects.filter(claim_id=claim.pk).values_list("assignee_id", flat=True).first()
+    )
+    if assignee_id is None:
+        return claim.created_by_id == user.pk
+    return assignee_id == user.pk

@@ -12,12 +12,21 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotations.models import UNPUBLISHABLE_HEALTHS
+from annotations.models import UNPUBLISHABLE_HEALTHS, Claim, Evidence
+from annotations.services import (
+    claim_changes,
+    claim_delete,
+    claim_lock,
+    claim_update,
+    evidence_attach,
+    evidence_delete,
+)
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
 from reviews.models import Correction, Review
+from reviews.selectors import claim_may_edit, claims_ever_published
 from reviews.tasks import notify_rereview
 from reviews.webhooks.events import events_emit
 from reviews.workflow import (
@@ -305,6 +314,119 @@ def rereview_notify(*, review_id: int) -> None:
     )
 
 
-def user_may_read_review(user: Any) -> bool:
-    """The desk (reviewers and editors) reads the audit trail; API clients do not."""
-    return is_reviewer(user) or is_editor(user)
+# --- Edits of a claim and its evidence, under the review's lock --------------------------------
+# The interface (API, web desk, admin) edits claims through these: they decide who may and
+# what the review allows, take the review's row lock, then call the annotations service.
+
+
+@transaction.atomic
+def claim_edit(
+    *,
+    claim: Claim,
+    by: Any,
+    claimant: str | None = None,
+    summary: str | None = None,
+    tags: list[str] | None = None,
+    expected_version: int | None = None,
+) -> Claim:
+    """Edit a claim's claimant, summary or tags (`annotations.services.claim_update`).
+
+    `expected_version` is the claim's version the caller last read (see
+    `annotations.services.claim_lock`: a stale one is a 412 before anything is written).
+    Every edit bumps the claim's version, and locks and bumps the review's (its ETag covers
+    what is reviewed): an approval sent with the review's old ETag gets a 412, so it never
+    publishes words the approver never saw. Locks are taken claim first, then review, as
+    re-anchoring takes them.
+    A published claim's claimant and summary are part of the published fact check: they
+    cannot change silently. Reopen the review, edit, and republish with a reason (that
+    publication is a correction). Tags are desk metadata and stay editable.
+    """
+    if not claim_may_edit(by, claim):
+        raise Forbidden(
+            "Only the claim's assignee, its author while unassigned, or an editor may edit it."
+        )
+    claim = claim_lock(claim_id=claim.pk, expected_version=expected_version)
+    changes = claim_changes(claim=claim, claimant=claimant, summary=summary, tags=tags)
+    if not changes:
+        return claim
+    review = review_claim_changed(claim_id=claim.pk)
+    public = {"claimant", "summary"} & set(changes)
+    if review is not None and review.state == State.PUBLISHED and public:
+        raise Conflict(
+            f"The {' and '.join(sorted(public))} of a published claim cannot change "
+            "silently: reopen the review, edit, and republish with the reason (a correction).",
+            code="published",
+        )
+    return claim_update(claim=claim, by=by, **changes)
+
+
+@transaction.atomic
+def claim_remove(*, claim: Claim, by: Any) -> None:
+    """Delete a claim that was never published (with its review and evidence).
+
+    Nothing once published is erased: a claim whose verdict was ever published is refused
+    whatever its review does now (reopened, in progress again), by the one rule
+    `reviews.selectors.claims_ever_published`. Its corrections are PROTECTed as well.
+    """
+    if not claim_may_edit(by, claim):
+        raise Forbidden(
+            "Only the claim's assignee, its author while unassigned, or an editor may delete it."
+        )
+    # The review's row lock: a concurrent approval either lands first (then this refuses)
+    # or waits and finds nothing to publish.
+    review_claim_changed(claim_id=claim.pk)
+    if claims_ever_published(claim_ids=[claim.pk]):
+        raise Conflict(
+            "This claim's verdict was published, and a published fact check is never "
+            "deleted: reopen it and publish a correction instead.",
+            code="published",
+        )
+    claim_delete(claim=claim, by=by)
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim,
+    by: Any,
+    url: str,
+    stance: str,
+    title: str = "",
+    note: str = "",
+    archive_url: str = "",
+) -> Evidence:
+    """Cite a link as evidence for the claim (`annotations.services.evidence_attach`).
+
+    Takes the review's row lock and bumps its version first (see `review_claim_changed`): an
+    approval in flight either sees the new evidence or is refused as stale.
+    """
+    if not claim_may_edit(by, claim):
+        raise Forbidden(
+            "Only the claim's assignee, its author while unassigned, or an editor may add evidence."
+        )
+    review_claim_changed(claim_id=claim.pk)
+    return evidence_attach(
+        claim=claim,
+        by=by,
+        url=url,
+        stance=stance,
+        title=title,
+        note=note,
+        archive_url=archive_url,
+    )
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, by: Any) -> None:
+    """Remove evidence of a claim that is not published (`annotations.services.evidence_delete`)."""
+    if not (
+        is_editor(by) or (evidence.added_by_id == by.pk and claim_may_edit(by, evidence.claim))
+    ):
+        raise Forbidden(
+            "Only an editor, or the person who added this evidence while they work on the "
+            "claim, may remove it."
+        )
+    review = review_claim_changed(claim_id=evidence.claim_id)
+    if review is not None and review.state == State.PUBLISHED:
+        raise Conflict("Evidence of a published claim cannot be removed; reopen the claim first.")
+    evidence_delete(evidence=evidence, by=by)

@@ -24,6 +24,7 @@ from annotations.models import Article, ArticleRevision, Claim, Evidence, LinkCh
 from factcheck.conditional import if_match_version, representation_digest, version_etag
 from factcheck.errors import DomainError, NotFound
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
+from reviews import services as review_services
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input; the body names each field's problem."),
@@ -277,7 +278,7 @@ class ClaimDetailView(APIView):
         expected = if_match_version(
             request.headers.get("If-Match"), subject="claim", source="GET /api/v1/claims/{id}/"
         )
-        services.claim_update(
+        review_services.claim_edit(
             claim=claim, by=request.user, expected_version=expected, **data.validated_data
         )
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
@@ -292,7 +293,7 @@ class ClaimDetailView(APIView):
     )
     def delete(self, request: Request, pk: Any) -> Response:
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
-        services.claim_delete(claim=claim, by=request.user)
+        review_services.claim_remove(claim=claim, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -304,7 +305,7 @@ class ClaimEvidenceCreateView(APIView):
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
         data = s.EvidenceCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        evidence = services.evidence_attach(claim=claim, by=request.user, **data.validated_data)
+        evidence = review_services.evidence_add(claim=claim, by=request.user, **data.validated_data)
         evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence.pk)
         return Response(s.EvidenceOutput(evidence).data, status=status.HTTP_201_CREATED)
 
@@ -320,7 +321,7 @@ class EvidenceDetailView(APIView):
     @extend_schema(responses={204: None, **ERRORS})
     def delete(self, request: Request, pk: Any) -> Response:
         evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=pk)
-        services.evidence_delete(evidence=evidence, by=request.user)
+        review_services.evidence_remove(evidence=evidence, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

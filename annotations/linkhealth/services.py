@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from annotations import signals
 from annotations.linkhealth.classify import (
     Classification,
     Health,
@@ -692,11 +693,9 @@ _LINK_FIELDS = (
 def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[LinkCheck]:
     """Store checks and the links' new healths in one transaction; each attempt_key once.
 
-    Rows are locked in id order, so two recorders never deadlock.
+    Rows are locked in id order, so two recorders never deadlock. Links found stale are
+    announced (`signals.evidence_went_stale`) in this transaction.
     """
-    from reviews.services import review_flag_rereview
-    from reviews.webhooks.events import events_emit
-
     now = now or timezone.now()
     ids = sorted({e.link_id for e in entries})
     links = {
@@ -778,26 +777,23 @@ def _record_many(entries: list[_Entry], *, now: datetime | None = None) -> list[
         rows = Evidence.objects.filter(link_id__in=list(stale)).values_list(
             "id", "claim_id", "link_id", "archive_url", "archive_checked_at"
         )
-        flagged: set[Any] = set()
+        claims: dict[Any, str] = {}
         for evidence_id, claim_id, link_id, archive_url, archive_checked_at in rows:
-            if claim_id not in flagged:
-                flagged.add(claim_id)
-                review_flag_rereview(claim_id=claim_id, reason=f"evidence link is {stale[link_id]}")
+            claims.setdefault(claim_id, f"evidence link is {stale[link_id]}")
             if not archive_url and archive_checked_at is None:
                 evidence_request_archive(evidence_id=evidence_id)
-        events_emit(event="evidence.stale", subject=stale)  # webhooks, once per stale episode
+        signals.evidence_went_stale.send(sender=Evidence, links=stale, claims=claims)
     return checks
 
 
 def _evidence_compare_fingerprints(fingerprints: dict[int, str]) -> None:
-    from reviews.services import review_flag_rereview
-
     rows = list(
         Evidence.objects.filter(link_id__in=list(fingerprints)).only(
             "id", "claim_id", "link_id", "fingerprint_at_attach", "changed"
         )
     )
     touched = []
+    changed: dict[Any, str] = {}
     for evidence in rows:
         current = fingerprints[evidence.link_id]
         before = (evidence.fingerprint_at_attach, evidence.changed)
@@ -808,13 +804,15 @@ def _evidence_compare_fingerprints(fingerprints: dict[int, str]) -> None:
         if (evidence.fingerprint_at_attach, evidence.changed) != before:
             touched.append(evidence)
             if evidence.changed:
-                review_flag_rereview(claim_id=evidence.claim_id, reason="evidence page changed")
+                changed.setdefault(evidence.claim_id, "evidence page changed")
     if touched:
         # A queryset update, not save(): Evidence keeps history, and a check is not an edit.
         for evidence in touched:
             Evidence.objects.filter(pk=evidence.pk).update(
                 fingerprint_at_attach=evidence.fingerprint_at_attach, changed=evidence.changed
             )
+    if changed:
+        signals.evidence_page_changed.send(sender=Evidence, claims=changed)
 
 
 # --- Archive look-ups -------------------------------------------------------------------------

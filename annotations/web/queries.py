@@ -21,6 +21,7 @@ from annotations.models import Claim, Evidence, LinkCheck
 from annotations.querysets import evidence_stale_q
 from factcheck.errors import Forbidden
 from factcheck.roles import EDITOR, REVIEWER, is_editor, user_roles
+from reviews.selectors import claim_history
 from reviews.workflow import State
 
 # --- Queue ------------------------------------------------------------------------------------
@@ -164,8 +165,6 @@ def _shown(value: Any) -> str:
 def claim_timeline(*, user: Any, claim: Claim) -> list[TimelineEntry] | None:
     """The audit trail of `reviews.selectors.claim_history`, newest first, worded for people.
     None when the user may not read it."""
-    from reviews.selectors import claim_history
-
     try:
         history = claim_history(user=user, claim=claim)
     except Forbidden:

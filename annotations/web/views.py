@@ -28,14 +28,14 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from annotations import selectors, services
 from annotations.linkhealth.services import link_request_check
 from annotations.models import AnchorState, Claim
-from annotations.services import claim_may_edit
 from annotations.web import forms, present, queries
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
 from factcheck.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_reviewer, user_roles
+from reviews import services as review_services
 from reviews.claimreview import claimreview_jsonld
-from reviews.selectors import published_review_get
+from reviews.selectors import claim_may_edit, published_review_get
 from reviews.services import review_transition
 from reviews.workflow import (
     TRANSITION_INPUTS,
@@ -439,7 +439,7 @@ def claim_update(request: HttpRequest, claim_id: UUID) -> HttpResponse:
     if not form.is_valid():
         return _panel(request, claim_id, status=400, panel_error="Check the claim's fields.")
     try:
-        services.claim_update(claim=claim, by=request.user, **form.cleaned_data)
+        review_services.claim_edit(claim=claim, by=request.user, **form.cleaned_data)
     except PreconditionFailed:
         return _conflict(request, claim)
     except DomainError as exc:
@@ -506,7 +506,7 @@ def evidence_add(request: HttpRequest, claim_id: UUID) -> HttpResponse:
     form = forms.EvidenceForm(request.POST)
     if form.is_valid():
         try:
-            services.evidence_attach(claim=claim, by=request.user, **form.cleaned_data)
+            review_services.evidence_add(claim=claim, by=request.user, **form.cleaned_data)
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else None
             form.add_error(field, exc.message)
@@ -525,7 +525,7 @@ def evidence_add(request: HttpRequest, claim_id: UUID) -> HttpResponse:
 def evidence_remove(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
     evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
     try:
-        services.evidence_delete(evidence=evidence, by=request.user)
+        review_services.evidence_remove(evidence=evidence, by=request.user)
     except DomainError as exc:
         return _panel(request, evidence.claim_id, status=exc.status_code, panel_error=exc.message)
     return _panel(request, evidence.claim_id, flash="Evidence removed.", event=True)

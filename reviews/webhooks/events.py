@@ -23,6 +23,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 
+from annotations.models import Evidence
 from factcheck.broker import enqueue_on_commit
 from reviews.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 
@@ -137,8 +138,6 @@ def events_emit(*, event: str, subject: Any) -> int:
 
 
 def _stale_items(healths: Mapping[int, str]) -> list[tuple[str, str, dict[str, Any]]]:
-    from annotations.models import Evidence
-
     rows = (
         Evidence.objects.filter(link_id__in=list(healths))
         .select_related("link", "claim")

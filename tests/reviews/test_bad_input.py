@@ -220,12 +220,12 @@ def test_editing_the_claim_or_its_evidence_makes_a_pending_approval_stale(
 
 
 def test_claim_update_honours_an_expected_version(claim, reviewer):
-    from annotations.services import claim_update
     from factcheck.errors import PreconditionFailed
+    from reviews.services import claim_edit
 
     with pytest.raises(PreconditionFailed):
-        claim_update(claim=claim, by=reviewer, summary="x", expected_version=7)
+        claim_edit(claim=claim, by=reviewer, summary="x", expected_version=7)
     claim.refresh_from_db()
     assert claim.summary == ""
-    claim_update(claim=claim, by=reviewer, summary="x", expected_version=1)
+    claim_edit(claim=claim, by=reviewer, summary="x", expected_version=1)
     assert Review.objects.get(claim=claim).version == 2

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def board(article, reviewer, reviewer2, editor, editor2, no_link_checks):
     """Four claims: unassigned; rob's in progress; rita's in review; published (rita's)."""
-    from annotations.services import claim_update, evidence_attach
+    from annotations.services import evidence_attach
+    from reviews.services import claim_edit
 
     claims = {
         "loose": claim_create(article=article, by=reviewer, exact="North Korean troops"),
@@ -23,7 +24,7 @@ def board(article, reviewer, reviewer2, editor, editor2, no_link_checks):
         "ritas": claim_create(article=article, by=reviewer, exact="600,000 Russian soldiers"),
         "done": claim_create(article=article, by=reviewer, exact="North Korea is training"),
     }
-    claim_update(claim=claims["loose"], by=reviewer, summary="Troop deployment to Kursk")
+    claim_edit(claim=claims["loose"], by=reviewer, summary="Troop deployment to Kursk")
     move(claims["robs"], editor, "assign", assignee=reviewer2)
     for key in ("ritas", "done"):
         evidence_attach(

@@ -1,0 +1,50 @@
+"""How reviews answers what annotations announces (`annotations.signals`).
+
+Connected in `ReviewsConfig.ready()`. Each receiver runs inside the transaction of the
+annotations service that sent the signal and calls one reviews service, so a flag commits or
+rolls back with the change that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from annotations import signals
+from reviews.services import review_create, review_flag_rereview, review_flag_rereview_many
+from reviews.webhooks.events import events_emit
+
+
+def on_claim_created(*, claim: Any, **_: Any) -> None:
+    review_create(claim=claim)
+
+
+def on_claims_wording_changed(*, reasons: Mapping[Any, str], by: Any = None, **_: Any) -> int:
+    return review_flag_rereview_many(reasons=reasons, by=by)
+
+
+def on_evidence_went_stale(
+    *, links: Mapping[int, str], claims: Mapping[Any, str], **_: Any
+) -> None:
+    for claim_id, reason in claims.items():
+        review_flag_rereview(claim_id=claim_id, reason=reason)
+    events_emit(event="evidence.stale", subject=links)  # webhooks, once per stale episode
+
+
+def on_evidence_page_changed(*, claims: Mapping[Any, str], **_: Any) -> None:
+    for claim_id, reason in claims.items():
+        review_flag_rereview(claim_id=claim_id, reason=reason)
+
+
+def connect() -> None:
+    """Called once from `ReviewsConfig.ready()`. dispatch_uid keeps a second call harmless."""
+    signals.claim_created.connect(on_claim_created, dispatch_uid="reviews.claim_created")
+    signals.claims_wording_changed.connect(
+        on_claims_wording_changed, dispatch_uid="reviews.claims_wording_changed"
+    )
+    signals.evidence_went_stale.connect(
+        on_evidence_went_stale, dispatch_uid="reviews.evidence_went_stale"
+    )
+    signals.evidence_page_changed.connect(
+        on_evidence_page_changed, dispatch_uid="reviews.evidence_page_changed"
+    )
