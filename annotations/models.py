@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 from simple_history.models import HistoricalRecords
 
+from annotations.linkhealth.health import LinkHealth
 from annotations.querysets import ClaimQuerySet, LinkQuerySet
 
 
@@ -122,18 +123,6 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.exact[:80]
-
-
-class LinkHealth(models.TextChoices):
-    UNCHECKED = "unchecked", "unchecked"
-    OK = "ok", "ok"
-    REDIRECTED = "redirected", "redirected"
-    BROKEN = "broken", "broken"
-    DEAD = "dead", "dead"
-    ERROR = "error", "error"
-    BLOCKED = "blocked", "blocked"
-    SOFT_404 = "soft_404", "soft 404"
-    UNSAFE = "unsafe", "unsafe"
 
 
 # Healths that make evidence stale on their own (DESIGN.md, "Link health"; a changed page and

@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations.models import Claim, Link, LinkHealth
+from annotations.linkhealth.health import LinkHealth
+from annotations.models import Claim, Link
 from factcheck.db import history_record_rows, rows_update
 from tests.factories import claim_create
 

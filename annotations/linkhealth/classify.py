@@ -1,8 +1,8 @@
-"""Turn one fetch into a link health. Pure: no I/O, no Django; the clock comes in as `now`.
+"""Turn one fetch into a link health. Pure: no I/O, no ORM; the clock comes in as `now`.
 
-The health values are the ones of the design ("Link health"): ok, redirected, broken, dead,
-error, blocked, soft_404, unsafe. `unchecked` is the state before any check and never comes
-out of here.
+The verdict is a `LinkHealth` (the model's own choices): ok, redirected, broken, dead, error,
+blocked, soft_404, unsafe. `unchecked` is the state before any check and never comes out of
+here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from annotations.linkhealth.fingerprint import (
@@ -24,23 +23,13 @@ from annotations.linkhealth.fingerprint import (
     page_title,
     tokens,
 )
+from annotations.linkhealth.health import LinkHealth
 from factcheck.egress.fetcher import FetchResult
-
-
-class Health(StrEnum):
-    OK = "ok"
-    REDIRECTED = "redirected"
-    BROKEN = "broken"
-    DEAD = "dead"
-    ERROR = "error"
-    BLOCKED = "blocked"
-    SOFT_404 = "soft_404"
-    UNSAFE = "unsafe"
 
 
 @dataclass(frozen=True)
 class Classification:
-    health: Health
+    health: LinkHealth
     retryable: bool = False
     retry_after_seconds: int | None = None
     reason: str = ""
@@ -152,8 +141,8 @@ def _is_dead(prior_broken_at: Iterable[datetime], now: datetime) -> bool:
 
 def _broken(reason: str, *, prior_broken_at: Iterable[datetime], now: datetime) -> Classification:
     if _is_dead(prior_broken_at, now):
-        return Classification(Health.DEAD, reason=f"{reason} (broken on repeated checks)")
-    return Classification(Health.BROKEN, reason=reason)
+        return Classification(LinkHealth.DEAD, reason=f"{reason} (broken on repeated checks)")
+    return Classification(LinkHealth.BROKEN, reason=reason)
 
 
 def _looks_like_bot_wall(result: FetchResult) -> bool:
@@ -216,7 +205,7 @@ def classify(
     error = result.error_class
 
     if error == "unsafe":
-        return Classification(Health.UNSAFE, reason=result.error_message or "refused by guard")
+        return Classification(LinkHealth.UNSAFE, reason=result.error_message or "refused by guard")
     if error == "invalid_url":
         return _broken(
             f"invalid URL: {result.error_message}", prior_broken_at=prior_broken_at, now=now
@@ -231,7 +220,7 @@ def classify(
         )
     if error in _TRANSIENT_ERRORS:
         return Classification(
-            Health.ERROR,
+            LinkHealth.ERROR,
             retryable=True,
             retry_after_seconds=retry_after,
             reason=f"{_TRANSIENT_ERRORS[error]}: {result.error_message}",
@@ -239,25 +228,25 @@ def classify(
     status = result.status_code
     if error or status is None:
         return Classification(
-            Health.ERROR, retryable=True, reason=result.error_message or "no response"
+            LinkHealth.ERROR, retryable=True, reason=result.error_message or "no response"
         )
 
     if 200 <= status < 300 or status == 304:
         if status != 304 and "cf-mitigated" in result.headers:
-            return Classification(Health.BLOCKED, reason=f"bot challenge served with {status}")
+            return Classification(LinkHealth.BLOCKED, reason=f"bot challenge served with {status}")
         if status != 304:
             soft = _soft404_reason(result, soft404_probe)
             if soft:
-                return Classification(Health.SOFT_404, reason=soft)
+                return Classification(LinkHealth.SOFT_404, reason=soft)
         if result.permanent_redirect and _norm(result.final_url) != _norm(result.url):
             return Classification(
-                Health.REDIRECTED, reason=f"permanently moved to {result.final_url}"
+                LinkHealth.REDIRECTED, reason=f"permanently moved to {result.final_url}"
             )
-        return Classification(Health.OK, reason="not modified" if status == 304 else "")
+        return Classification(LinkHealth.OK, reason="not modified" if status == 304 else "")
 
     if status in _BLOCKED_STATUSES:
         return Classification(
-            Health.BLOCKED,
+            LinkHealth.BLOCKED,
             retryable=status == 429,
             retry_after_seconds=retry_after,
             reason=f"HTTP {status}",
@@ -266,13 +255,16 @@ def classify(
         return _broken(f"HTTP {status}", prior_broken_at=prior_broken_at, now=now)
     if status >= 400 and _looks_like_bot_wall(result):
         return Classification(
-            Health.BLOCKED, retry_after_seconds=retry_after, reason=f"bot wall (HTTP {status})"
+            LinkHealth.BLOCKED, retry_after_seconds=retry_after, reason=f"bot wall (HTTP {status})"
         )
     if status >= 500 or status in (408, 425):
         return Classification(
-            Health.ERROR, retryable=True, retry_after_seconds=retry_after, reason=f"HTTP {status}"
+            LinkHealth.ERROR,
+            retryable=True,
+            retry_after_seconds=retry_after,
+            reason=f"HTTP {status}",
         )
     if 400 <= status < 500:
         return _broken(f"HTTP {status}", prior_broken_at=prior_broken_at, now=now)
     # 1xx or a 3xx without a usable Location: nothing to judge the page by.
-    return Classification(Health.ERROR, retryable=False, reason=f"unexpected HTTP {status}")
+    return Classification(LinkHealth.ERROR, retryable=False, reason=f"unexpected HTTP {status}")

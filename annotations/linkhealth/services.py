@@ -29,12 +29,12 @@ from django.utils import timezone
 from annotations import signals
 from annotations.linkhealth.classify import (
     Classification,
-    Health,
     classify,
     soft404_probe_url,
 )
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
-from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck, LinkHealth
+from annotations.linkhealth.health import LinkHealth
+from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import rows_update
 from factcheck.egress.config import egress_policy, fetch_config, limit_config, shared_limits
@@ -611,7 +611,7 @@ def links_give_up(*, link_ids: Sequence[int], attempt_prefix: str, deliveries: i
         _Entry(
             lid,
             FetchResult(url="", final_url="", error_class="crash", error_message=message),
-            Classification(Health.ERROR, retryable=True, reason=message),
+            Classification(LinkHealth.ERROR, retryable=True, reason=message),
             f"{attempt_prefix}:{lid}"[:100],
         )
         for lid in link_ids

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from annotations.models import STALE_HEALTHS, LinkHealth
+from annotations.linkhealth.health import LinkHealth
+from annotations.models import STALE_HEALTHS
 from annotations.querysets import evidence_is_stale
 from reviews.workflow import State, Verdict
 

@@ -8,7 +8,8 @@ import itertools
 import pytest
 from django.core import mail
 
-from annotations.linkhealth.classify import Classification, Health
+from annotations.linkhealth.classify import Classification
+from annotations.linkhealth.health import LinkHealth
 from annotations.linkhealth.services import link_check_record
 from annotations.models import Link
 from factcheck.egress.fetcher import FetchResult
@@ -34,7 +35,7 @@ PAGE_B = (
 )
 
 
-def check(link: Link, health: Health, *, status: int = 200, body: str = "") -> None:
+def check(link: Link, health: LinkHealth, *, status: int = 200, body: str = "") -> None:
     result = FetchResult(
         url=link.url,
         final_url=link.url,
@@ -58,7 +59,7 @@ def desk(editor, editor2, reviewer):
 
 @pytest.mark.parametrize(
     ("health", "status"),
-    [(Health.BROKEN, 404), (Health.DEAD, 404), (Health.SOFT_404, 200)],
+    [(LinkHealth.BROKEN, 404), (LinkHealth.DEAD, 404), (LinkHealth.SOFT_404, 200)],
 )
 def test_dead_evidence_flags_a_published_review_and_mails_its_people(
     client_for, published, desk, django_capture_on_commit_callbacks, health, status
@@ -94,11 +95,11 @@ def test_changed_evidence_page_flags_the_review(
 ):
     link = published.evidence.get().link
     with django_capture_on_commit_callbacks(execute=True):
-        check(link, Health.OK, body=PAGE_A)  # the first check: what the reviewer relied on
+        check(link, LinkHealth.OK, body=PAGE_A)  # the first check: what the reviewer relied on
     assert Review.objects.get(claim=published).needs_rereview is False
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        check(link, Health.OK, body=PAGE_B)
+        check(link, LinkHealth.OK, body=PAGE_B)
     review = Review.objects.get(claim=published)
     assert review.needs_rereview is True
     assert review.rereview_reason == "evidence page changed"
@@ -106,7 +107,7 @@ def test_changed_evidence_page_flags_the_review(
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.parametrize("health", [Health.ERROR, Health.BLOCKED, Health.OK])
+@pytest.mark.parametrize("health", [LinkHealth.ERROR, LinkHealth.BLOCKED, LinkHealth.OK])
 def test_transient_or_healthy_checks_flag_nothing(
     published, django_capture_on_commit_callbacks, health
 ):
@@ -120,7 +121,7 @@ def test_transient_or_healthy_checks_flag_nothing(
 def test_work_in_progress_is_not_flagged(claim_in, django_capture_on_commit_callbacks, state):
     claim = claim_in(state)
     with django_capture_on_commit_callbacks(execute=True):
-        check(claim.evidence.get().link, Health.BROKEN, status=404)
+        check(claim.evidence.get().link, LinkHealth.BROKEN, status=404)
     assert Review.objects.get(claim=claim).needs_rereview is False
     assert mail.outbox == []
 
@@ -131,7 +132,7 @@ def test_republishing_clears_the_flag(
     from annotations.services import evidence_attach
 
     with django_capture_on_commit_callbacks(execute=True):
-        check(published.evidence.get().link, Health.DEAD, status=404)
+        check(published.evidence.get().link, LinkHealth.DEAD, status=404)
     flagged = Review.objects.get(claim=published)
     assert (flagged.needs_rereview, flagged.rereview_reason) == (True, "evidence link is dead")
     move(published, editor, "reopen", note="Source is gone.")

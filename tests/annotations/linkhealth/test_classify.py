@@ -10,11 +10,12 @@ import pytest
 
 from annotations.linkhealth.classify import (
     Classification,
-    Health,
     classify,
     parse_retry_after,
     soft404_probe_url,
 )
+from annotations.linkhealth.health import LinkHealth
+from annotations.models import Link, LinkCheck
 from factcheck.egress.fetcher import FetchResult
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -69,12 +70,13 @@ def result(
     )
 
 
-def health(res: FetchResult, **kw: object) -> Health:
+def health(res: FetchResult, **kw: object) -> LinkHealth:
     return classify(res, now=NOW, **kw).health  # type: ignore[arg-type]
 
 
 def test_health_values_match_the_design() -> None:
-    assert {h.value for h in Health} == {
+    assert {h.value for h in LinkHealth} == {
+        "unchecked",
         "ok",
         "redirected",
         "broken",
@@ -84,13 +86,21 @@ def test_health_values_match_the_design() -> None:
         "soft_404",
         "unsafe",
     }
-    assert Health.OK == "ok"  # StrEnum: compares equal to the model's choice values
+
+
+def test_verdicts_are_the_models_own_choices() -> None:
+    # One enum: what the classifier returns is what the Link and LinkCheck columns hold.
+    assert Link._meta.get_field("health").choices == LinkHealth.choices
+    assert LinkCheck._meta.get_field("health").choices == LinkHealth.choices
+    verdict = classify(result(200), now=NOW)
+    assert type(verdict.health) is LinkHealth
+    assert verdict.health == "ok"
 
 
 @pytest.mark.parametrize("status", [200, 203, 204, 206, 304])
 def test_success_is_ok(status: int) -> None:
     verdict = classify(result(status), now=NOW)
-    assert verdict == Classification(Health.OK, reason=verdict.reason)
+    assert verdict == Classification(LinkHealth.OK, reason=verdict.reason)
     assert not verdict.retryable
 
 
@@ -102,7 +112,7 @@ def test_permanent_redirect_to_other_url_is_redirected() -> None:
         permanent=True,
     )
     verdict = classify(res, now=NOW)
-    assert verdict.health == Health.REDIRECTED
+    assert verdict.health == LinkHealth.REDIRECTED
     assert "story-about-things/" in verdict.reason
 
 
@@ -114,7 +124,7 @@ def test_permanent_redirect_to_same_url_modulo_normalisation_is_ok() -> None:
         hops=[("https://news.example/a", 301), ("https://news.example/a", 200)],
         permanent=True,
     )
-    assert health(res) == Health.OK
+    assert health(res) == LinkHealth.OK
 
 
 def test_temporary_redirect_is_judged_by_landing() -> None:
@@ -124,36 +134,36 @@ def test_temporary_redirect_is_judged_by_landing() -> None:
         hops=[(URL, 302), ("https://news.example/2026/03/other", 200)],
         permanent=False,
     )
-    assert health(res) == Health.OK
+    assert health(res) == LinkHealth.OK
 
 
 @pytest.mark.parametrize("status", [404, 410])
 def test_gone_is_broken(status: int) -> None:
     verdict = classify(result(status), now=NOW)
-    assert verdict.health == Health.BROKEN
+    assert verdict.health == LinkHealth.BROKEN
     assert not verdict.retryable
 
 
 @pytest.mark.parametrize(
     ("error_class", "expected"),
     [
-        ("dns", Health.BROKEN),
-        ("connect", Health.BROKEN),
-        ("invalid_url", Health.BROKEN),
-        ("unsafe", Health.UNSAFE),
-        ("timeout", Health.ERROR),
-        ("reset", Health.ERROR),
-        ("too_many_redirects", Health.ERROR),
-        ("redirect_loop", Health.ERROR),
-        ("protocol", Health.ERROR),
+        ("dns", LinkHealth.BROKEN),
+        ("connect", LinkHealth.BROKEN),
+        ("invalid_url", LinkHealth.BROKEN),
+        ("unsafe", LinkHealth.UNSAFE),
+        ("timeout", LinkHealth.ERROR),
+        ("reset", LinkHealth.ERROR),
+        ("too_many_redirects", LinkHealth.ERROR),
+        ("redirect_loop", LinkHealth.ERROR),
+        ("protocol", LinkHealth.ERROR),
     ],
 )
-def test_error_classes(error_class: str, expected: Health) -> None:
+def test_error_classes(error_class: str, expected: LinkHealth) -> None:
     verdict = classify(
         result(None, error_class=error_class, error_message="boom", hops=[]), now=NOW
     )
     assert verdict.health == expected
-    assert verdict.retryable is (expected == Health.ERROR)
+    assert verdict.retryable is (expected == LinkHealth.ERROR)
 
 
 def test_broken_becomes_dead_after_three_checks_over_three_days() -> None:
@@ -161,50 +171,52 @@ def test_broken_becomes_dead_after_three_checks_over_three_days() -> None:
     # Two earlier broken checks, the first three days ago: dead.
     assert (
         health(gone, prior_broken_at=[NOW - timedelta(days=3), NOW - timedelta(days=1)])
-        == Health.DEAD
+        == LinkHealth.DEAD
     )
     # Three checks within one bad hour: still only broken.
     assert (
         health(gone, prior_broken_at=[NOW - timedelta(minutes=50), NOW - timedelta(minutes=5)])
-        == Health.BROKEN
+        == LinkHealth.BROKEN
     )
     # Spread over days but only two checks in all: broken.
-    assert health(gone, prior_broken_at=[NOW - timedelta(days=10)]) == Health.BROKEN
+    assert health(gone, prior_broken_at=[NOW - timedelta(days=10)]) == LinkHealth.BROKEN
     # Just short of three days.
     assert (
         health(gone, prior_broken_at=[NOW - timedelta(days=2, hours=23), NOW - timedelta(days=1)])
-        == Health.BROKEN
+        == LinkHealth.BROKEN
     )
     # DNS failures escalate the same way; naive datetimes are read as UTC.
     naive = [
         (NOW - timedelta(days=4)).replace(tzinfo=None),
         (NOW - timedelta(days=2)).replace(tzinfo=None),
     ]
-    assert health(result(None, error_class="dns", hops=[]), prior_broken_at=naive) == Health.DEAD
+    assert (
+        health(result(None, error_class="dns", hops=[]), prior_broken_at=naive) == LinkHealth.DEAD
+    )
 
 
 def test_transient_errors_never_become_dead() -> None:
     prior = [NOW - timedelta(days=9), NOW - timedelta(days=5), NOW - timedelta(days=1)]
-    assert health(result(503), prior_broken_at=prior) == Health.ERROR
-    assert health(result(None, error_class="timeout"), prior_broken_at=prior) == Health.ERROR
+    assert health(result(503), prior_broken_at=prior) == LinkHealth.ERROR
+    assert health(result(None, error_class="timeout"), prior_broken_at=prior) == LinkHealth.ERROR
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 408])
 def test_server_errors_are_retryable_errors(status: int) -> None:
     verdict = classify(result(status), now=NOW)
-    assert verdict.health == Health.ERROR
+    assert verdict.health == LinkHealth.ERROR
     assert verdict.retryable
 
 
 @pytest.mark.parametrize("status", [401, 403, 429, 451, 999])
 def test_refusals_are_blocked_not_dead(status: int) -> None:
     prior = [NOW - timedelta(days=9), NOW - timedelta(days=5)]
-    assert health(result(status), prior_broken_at=prior) == Health.BLOCKED
+    assert health(result(status), prior_broken_at=prior) == LinkHealth.BLOCKED
 
 
 def test_429_retry_after_seconds() -> None:
     verdict = classify(result(429, headers={"retry-after": "120"}), now=NOW)
-    assert verdict.health == Health.BLOCKED
+    assert verdict.health == LinkHealth.BLOCKED
     assert verdict.retryable
     assert verdict.retry_after_seconds == 120
 
@@ -212,7 +224,7 @@ def test_429_retry_after_seconds() -> None:
 def test_503_retry_after_http_date() -> None:
     when = format_datetime(NOW + timedelta(minutes=5), usegmt=True)
     verdict = classify(result(503, headers={"retry-after": when}), now=NOW)
-    assert verdict.health == Health.ERROR
+    assert verdict.health == LinkHealth.ERROR
     assert verdict.retry_after_seconds == 300
 
 
@@ -236,9 +248,9 @@ def test_parse_retry_after(value: str | None, expected: int | None) -> None:
 
 def test_cloudflare_challenge_is_blocked() -> None:
     res = result(503, headers={"cf-mitigated": "challenge", "server": "cloudflare"})
-    assert health(res) == Health.BLOCKED
+    assert health(res) == LinkHealth.BLOCKED
     challenge_200 = result(200, headers={"cf-mitigated": "challenge"}, body=b"<html></html>")
-    assert health(challenge_200) == Health.BLOCKED
+    assert health(challenge_200) == LinkHealth.BLOCKED
 
 
 @pytest.mark.parametrize(
@@ -250,19 +262,19 @@ def test_cloudflare_challenge_is_blocked() -> None:
     ],
 )
 def test_bot_wall_bodies_on_errors_are_blocked(body: bytes) -> None:
-    assert health(result(503, body=body)) == Health.BLOCKED
-    assert health(result(400, body=body)) == Health.BLOCKED
+    assert health(result(503, body=body)) == LinkHealth.BLOCKED
+    assert health(result(400, body=body)) == LinkHealth.BLOCKED
 
 
 def test_plain_503_is_not_a_bot_wall() -> None:
-    assert health(result(503, body=b"<h1>Service Unavailable</h1>")) == Health.ERROR
+    assert health(result(503, body=b"<h1>Service Unavailable</h1>")) == LinkHealth.ERROR
 
 
 def test_deep_link_redirected_to_front_page_is_soft_404() -> None:
     for landing in ("https://news.example/", "https://news.example", "https://news.example/en/"):
         res = result(200, final_url=landing, hops=[(URL, 301), (landing, 200)], permanent=True)
         verdict = classify(res, now=NOW)
-        assert verdict.health == Health.SOFT_404, landing
+        assert verdict.health == LinkHealth.SOFT_404, landing
         assert "front page" in verdict.reason
 
 
@@ -274,7 +286,7 @@ def test_front_page_redirected_to_front_page_is_fine() -> None:
         hops=[("http://news.example/", 301), ("https://news.example/", 200)],
         permanent=True,
     )
-    assert health(res) == Health.REDIRECTED
+    assert health(res) == LinkHealth.REDIRECTED
 
 
 @pytest.mark.parametrize(
@@ -292,7 +304,7 @@ def test_front_page_redirected_to_front_page_is_fine() -> None:
 def test_not_found_title_is_soft_404(title: str) -> None:
     body = f"<html><head><title>{title}</title></head><body>x</body></html>".encode()
     assert health(result(200, body=body, headers={"content-type": "text/html"})) == (
-        Health.SOFT_404
+        LinkHealth.SOFT_404
     )
 
 
@@ -301,7 +313,7 @@ def test_not_found_title_is_soft_404(title: str) -> None:
 )
 def test_ordinary_titles_are_not_soft_404(title: str) -> None:
     body = f"<html><head><title>{title}</title></head><body>x</body></html>".encode()
-    assert health(result(200, body=body, headers={"content-type": "text/html"})) == Health.OK
+    assert health(result(200, body=body, headers={"content-type": "text/html"})) == LinkHealth.OK
 
 
 def test_page_matching_random_path_probe_is_soft_404() -> None:
@@ -309,7 +321,7 @@ def test_page_matching_random_path_probe_is_soft_404() -> None:
     res = result(200, body=NOT_FOUND_PAGE, headers=html)
     probe = result(200, url=soft404_probe_url(URL), body=NOT_FOUND_PAGE, headers=html)
     verdict = classify(res, soft404_probe=probe, now=NOW)
-    assert verdict.health == Health.SOFT_404
+    assert verdict.health == LinkHealth.SOFT_404
     assert "random missing path" in verdict.reason
 
 
@@ -317,14 +329,14 @@ def test_real_article_differs_from_probe() -> None:
     html = {"content-type": "text/html"}
     res = result(200, body=ARTICLE, headers=html)
     probe = result(200, url=soft404_probe_url(URL), body=NOT_FOUND_PAGE, headers=html)
-    assert health(res, soft404_probe=probe) == Health.OK
+    assert health(res, soft404_probe=probe) == LinkHealth.OK
 
 
 def test_probe_that_404s_proves_nothing() -> None:
     html = {"content-type": "text/html"}
     res = result(200, body=NOT_FOUND_PAGE, headers=html)
     probe = result(404, url=soft404_probe_url(URL), body=NOT_FOUND_PAGE, headers=html)
-    assert health(res, soft404_probe=probe) == Health.OK
+    assert health(res, soft404_probe=probe) == LinkHealth.OK
 
 
 def test_thin_pages_are_not_compared() -> None:
@@ -332,13 +344,13 @@ def test_thin_pages_are_not_compared() -> None:
     shell = b"<html><head><title>App</title></head><body><div id=root></div></body></html>"
     html = {"content-type": "text/html"}
     probe = result(200, url=soft404_probe_url(URL), body=shell, headers=html)
-    assert health(result(200, body=shell, headers=html), soft404_probe=probe) == Health.OK
+    assert health(result(200, body=shell, headers=html), soft404_probe=probe) == LinkHealth.OK
 
 
 def test_other_client_errors_are_broken_and_odd_statuses_error() -> None:
-    assert health(result(400)) == Health.BROKEN
-    assert health(result(302, hops=[(URL, 302)])) == Health.ERROR  # redirect without Location
-    assert health(result(None, hops=[])) == Health.ERROR
+    assert health(result(400)) == LinkHealth.BROKEN
+    assert health(result(302, hops=[(URL, 302)])) == LinkHealth.ERROR  # redirect without Location
+    assert health(result(None, hops=[])) == LinkHealth.ERROR
 
 
 def test_soft404_probe_url_same_origin_random_path() -> None:

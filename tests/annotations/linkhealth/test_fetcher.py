@@ -21,7 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aiohttp
 import pytest
 
-from annotations.linkhealth.classify import Health, classify
+from annotations.linkhealth.classify import classify
+from annotations.linkhealth.health import LinkHealth
 from factcheck.egress.fetcher import (
     Client,
     FetchConfig,
@@ -290,7 +291,7 @@ def test_200_ok_with_head(server: AppServer) -> None:
     assert result.latency_ms >= 0
     assert server.requests[0][0] == "HEAD"
     assert server.requests[0][2]["User-Agent"] == FAST.user_agent
-    assert classify(result, now=_now()).health == Health.OK
+    assert classify(result, now=_now()).health == LinkHealth.OK
 
 
 def test_want_body_gets_the_page(server: AppServer) -> None:
@@ -321,7 +322,7 @@ def test_permanent_chain_is_redirected_with_final_url(server: AppServer) -> None
     ]
     assert result.permanent_redirect is True
     verdict = classify(result, now=_now())
-    assert verdict.health == Health.REDIRECTED
+    assert verdict.health == LinkHealth.REDIRECTED
     assert server.url("/final") in verdict.reason
 
 
@@ -330,11 +331,11 @@ def test_temporary_redirect_is_judged_by_landing(server: AppServer) -> None:
     assert result.status_code == 200
     assert result.final_url == server.url("/final")
     assert result.permanent_redirect is False
-    assert classify(result, now=_now()).health == Health.OK
+    assert classify(result, now=_now()).health == LinkHealth.OK
     # One temporary hop anywhere on the chain makes the whole move non-permanent.
     mixed = fetch_sync(server.url("/mixed"), policy=policy_for(server.port), config=FAST)
     assert mixed.permanent_redirect is False
-    assert classify(mixed, now=_now()).health == Health.OK
+    assert classify(mixed, now=_now()).health == LinkHealth.OK
 
 
 def test_deep_link_redirected_to_front_page_is_soft_404(server: AppServer) -> None:
@@ -342,7 +343,7 @@ def test_deep_link_redirected_to_front_page_is_soft_404(server: AppServer) -> No
         server.url("/deep/article-that-is-gone"), policy=policy_for(server.port), config=FAST
     )
     assert result.final_url == server.url("/")
-    assert classify(result, now=_now()).health == Health.SOFT_404
+    assert classify(result, now=_now()).health == LinkHealth.SOFT_404
 
 
 def test_redirect_loop(server: AppServer) -> None:
@@ -350,7 +351,7 @@ def test_redirect_loop(server: AppServer) -> None:
     assert result.error_class == "redirect_loop"
     assert [status for _, status in result.hops] == [302, 302]
     verdict = classify(result, now=_now())
-    assert verdict.health == Health.ERROR
+    assert verdict.health == LinkHealth.ERROR
     assert verdict.retryable
 
 
@@ -367,7 +368,7 @@ def test_ten_redirects_are_followed_eleven_are_too_many(server: AppServer) -> No
     eleven = fetch_sync(server.url("/chain/11"), policy=policy_for(server.port), config=FAST)
     assert eleven.error_class == "too_many_redirects"
     assert len(eleven.hops) == 11  # ten followed, the eleventh refused
-    assert classify(eleven, now=_now()).health == Health.ERROR
+    assert classify(eleven, now=_now()).health == LinkHealth.ERROR
 
 
 @pytest.mark.parametrize(
@@ -392,7 +393,7 @@ def test_redirect_to_blocked_address_is_refused_without_connecting(
     assert result.hops == [(server.url(path), 302)]
     # Only the loopback server was ever contacted.
     assert seen and all(host == "127.0.0.1" for host, _, _ in seen)
-    assert classify(result, now=_now()).health == Health.UNSAFE
+    assert classify(result, now=_now()).health == LinkHealth.UNSAFE
 
 
 def test_redirect_to_blocked_address_is_refused_by_block_list_too(server: AppServer) -> None:
@@ -474,7 +475,7 @@ def test_public_name_with_loopback_allowlist_never_resolves(
     result = fetch_sync("https://www.reuters.com/world/", policy=policy_for(443), config=FAST)
     assert result.error_class == "unsafe"
     assert "not_in_allowlist" in result.error_message
-    assert classify(result, now=_now()).health == Health.UNSAFE
+    assert classify(result, now=_now()).health == LinkHealth.UNSAFE
 
 
 def test_dns_failure_is_its_own_outcome() -> None:
@@ -485,7 +486,7 @@ def test_dns_failure_is_its_own_outcome() -> None:
         "http://missing.test/", policy=policy_for(80), config=FAST, resolver=failing
     )
     assert result.error_class == "dns"
-    assert classify(result, now=_now()).health == Health.BROKEN
+    assert classify(result, now=_now()).health == LinkHealth.BROKEN
 
 
 def test_server_that_never_answers_times_out() -> None:
@@ -503,7 +504,7 @@ def test_server_that_never_answers_times_out() -> None:
     assert result.error_class == "timeout"
     assert elapsed < FAST.total_timeout + 1.0
     verdict = classify(result, now=_now())
-    assert verdict.health == Health.ERROR
+    assert verdict.health == LinkHealth.ERROR
     assert verdict.retryable
 
 
@@ -558,7 +559,7 @@ def test_garbage_headers_give_protocol_error() -> None:
         result = fetch_sync(f"http://127.0.0.1:{port}/", policy=policy_for(port), config=FAST)
     assert result.error_class == "protocol"
     assert result.status_code is None
-    assert classify(result, now=_now()).health == Health.ERROR
+    assert classify(result, now=_now()).health == LinkHealth.ERROR
 
 
 def test_not_http_at_all_gives_protocol_error() -> None:
@@ -590,7 +591,7 @@ def test_503_is_error(server: AppServer) -> None:
     result = fetch_sync(server.url("/503"), policy=policy_for(server.port), config=FAST)
     assert result.status_code == 503
     verdict = classify(result, now=_now())
-    assert verdict.health == Health.ERROR
+    assert verdict.health == LinkHealth.ERROR
     assert verdict.retryable
 
 
@@ -599,7 +600,7 @@ def test_429_with_retry_after(server: AppServer) -> None:
     assert result.status_code == 429
     assert result.headers["retry-after"] == "120"
     verdict = classify(result, now=_now())
-    assert verdict.health == Health.BLOCKED
+    assert verdict.health == LinkHealth.BLOCKED
     assert verdict.retry_after_seconds == 120
 
 
@@ -607,7 +608,7 @@ def test_404_falls_back_to_get_and_is_broken(server: AppServer) -> None:
     result = fetch_sync(server.url("/gone"), policy=policy_for(server.port), config=FAST)
     assert result.status_code == 404
     assert result.method == "GET"
-    assert classify(result, now=_now()).health == Health.BROKEN
+    assert classify(result, now=_now()).health == LinkHealth.BROKEN
 
 
 def test_connection_refused() -> None:
@@ -617,7 +618,7 @@ def test_connection_refused() -> None:
     probe.close()  # nothing listens there now
     result = fetch_sync(f"http://127.0.0.1:{port}/", policy=policy_for(port), config=FAST)
     assert result.error_class == "connect"
-    assert classify(result, now=_now()).health == Health.BROKEN
+    assert classify(result, now=_now()).health == LinkHealth.BROKEN
 
 
 def test_conditional_request_304_is_ok(server: AppServer) -> None:
@@ -629,7 +630,7 @@ def test_conditional_request_304_is_ok(server: AppServer) -> None:
     )
     assert result.status_code == 304
     assert result.error_class == ""
-    assert classify(result, now=_now()).health == Health.OK
+    assert classify(result, now=_now()).health == LinkHealth.OK
     sent = server.requests[0][2]
     assert sent["If-None-Match"] == '"v1"'
     assert "X-Evil" not in sent

@@ -19,7 +19,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from annotations.linkhealth import services
-from annotations.linkhealth.classify import Classification, Health
+from annotations.linkhealth.classify import Classification
+from annotations.linkhealth.health import LinkHealth
 from annotations.models import Link, LinkCheck
 from factcheck.egress import config as egress_config
 from factcheck.egress.fetcher import FetchResult, origin_key
@@ -227,7 +228,7 @@ def test_not_modified_keeps_the_fingerprint_and_validators(site: Site) -> None:
     check_row = services.link_check_record(
         link_id=link.pk,
         result=result,
-        verdict=Classification(Health.OK, reason="not modified"),
+        verdict=Classification(LinkHealth.OK, reason="not modified"),
         attempt_key="t304",
     )
     link.refresh_from_db()
@@ -254,7 +255,10 @@ def test_changed_page_marks_evidence_changed(site: Site, reviewer: Any, monkeypa
         headers={"content-type": "text/html"}, body=SHELL.encode(),
     )  # fmt: skip
     services.link_check_record(
-        link_id=evidence.link_id, result=result, verdict=Classification(Health.OK), attempt_key="t2"
+        link_id=evidence.link_id,
+        result=result,
+        verdict=Classification(LinkHealth.OK),
+        attempt_key="t2",
     )
     evidence.refresh_from_db()
     assert evidence.changed
