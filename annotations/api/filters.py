@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from annotations.models import AnchorState, Article, Claim, Link, LinkHealth
+from factcheck.urlnorm import InvalidURL, canonical_url
 from reviews.workflow import State, Verdict
 
 
@@ -21,8 +22,6 @@ class ArticleFilter(django_filters.FilterSet):
         fields = ("publisher", "language")
 
     def filter_url(self, queryset: QuerySet[Article], name: str, value: str) -> QuerySet[Article]:
-        from factcheck.urlnorm import InvalidURL, canonical_url
-
         try:
             return queryset.filter(url=canonical_url(value))
         except InvalidURL:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from factcheck import urlnorm
 from factcheck.roles import ALL_ROLES, user_roles
 
 register = template.Library()
@@ -37,9 +38,7 @@ def verdict_symbol(kind: str) -> str:
 def url_host(url: str) -> str:
     """The host a browser opens for `url` (WHATWG parsing, IDNA 2008), '' when invalid.
     Shown beside a link, it names where the link really goes, whatever the row stored."""
-    from factcheck.urlnorm import url_host as host
-
-    return host(url or "")
+    return urlnorm.url_host(url or "")
 
 
 @register.filter
