@@ -5,7 +5,8 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from annotations.models import AnchorState, Article, Claim, Link, LinkHealth
+from annotations.linkhealth.health import LinkHealth
+from annotations.models import AnchorState, Article, Claim, Link
 from factcheck.urlnorm import InvalidURL, canonical_url
 from reviews.workflow import State, Verdict
 
