@@ -48,7 +48,7 @@ class ArticleAdminForm(forms.ModelForm):
     def clean_text(self) -> str:
         # The admin stores what the API would: NFC, `\n` line ends (a browser's textarea sends
         # `\r\n`), within the length limit. A refusal is a form error, never a 500.
-        from annotations.services import article_text_prepare
+        from annotations.services.articles import article_text_prepare
 
         try:
             return article_text_prepare(text=self.cleaned_data.get("text") or "", html=None)
@@ -83,7 +83,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_model(self, request: Any, obj: Article, form: Any, change: bool) -> None:
         # `request.user` is signed in here: the admin site requires it before any view runs.
-        from annotations.services import _content_hash, article_revise
+        from annotations.services.articles import _content_hash, article_revise
 
         if not change:
             obj.created_by = request.user

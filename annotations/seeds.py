@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from annotations.models import Article, Claim
-from annotations.services import article_submit, claim_create
+from annotations.services.articles import article_submit
+from annotations.services.claims import claim_create
 from reviews.services import evidence_add, review_transition
 from reviews.workflow import Action, State
 

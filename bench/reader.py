@@ -52,7 +52,9 @@ CHROMIUM_ARGS = [
 
 
 def build(claims: int) -> tuple[object, object, object]:
-    from annotations.services import article_submit, claim_create, evidence_attach
+    from annotations.services.articles import article_submit
+    from annotations.services.claims import claim_create
+    from annotations.services.evidence import evidence_attach
     from reviews.services import review_transition
 
     user_model = get_user_model()

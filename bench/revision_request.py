@@ -184,7 +184,7 @@ def run(args: argparse.Namespace, connection: Any) -> None:
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 
-    from annotations import services
+    from annotations.services import articles
     from factcheck.tokens import token_create
 
     old_text, new_text, spans, truth = make_texts(args.seed, args.claims)
@@ -208,7 +208,7 @@ def run(args: argparse.Namespace, connection: Any) -> None:
     best = best_naive = float("inf")
     fast_cpu: list[float] = []
     last_article = last_claims = None
-    real_reanchor = services.claims_reanchor
+    real_reanchor = articles.claims_reanchor
     for i in range(max(1, args.repeat)):
         url = f"https://bench.example.org/fast/{i}"
         last_article, last_claims = make_article(
@@ -219,11 +219,11 @@ def run(args: argparse.Namespace, connection: Any) -> None:
 
         url = f"https://bench.example.org/naive/{i}"
         make_article(client, url=url, text=old_text, spans=spans, by=user)
-        services.claims_reanchor = naive_claims_reanchor  # type: ignore[assignment]
+        articles.claims_reanchor = naive_claims_reanchor  # type: ignore[assignment]
         try:
             best_naive = min(best_naive, timed_post(client, url=url, text=new_text))
         finally:
-            services.claims_reanchor = real_reanchor
+            articles.claims_reanchor = real_reanchor
 
     # Outcome of the last fast run, against the generator's ground truth.
     from annotations.models import Claim

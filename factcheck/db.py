@@ -1,9 +1,10 @@
 """Bulk writes Django's ORM makes slow at the sizes this project writes them.
 
-Two helpers, for any model: `rows_update` writes many rows with different values in one
+Helpers for any model: `rows_update` writes many rows with different values in one
 statement, `history_record_rows` records their new state in django-simple-history's table in
-one more. Hand-written because the library calls they stand in for (`QuerySet.bulk_update`,
-`bulk_history_create`) cost time that grows with the rows in Python: see each docstring.
+one more (and `column_max_length`, the length a value must fit). Hand-written because the
+library calls they stand in for (`QuerySet.bulk_update`, `bulk_history_create`) cost time
+that grows with the rows in Python: see each docstring.
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from django.db.models import Field, Model
 
 # Rows per INSERT ... SELECT of history_record_rows: keeps the IN list's parameters bounded.
 _HISTORY_BATCH = 500
+
+
+def column_max_length(model: type[Model], field: str) -> int:
+    """The column length a value must fit (a normalized URL is checked before any write)."""
+    column = model._meta.get_field(field)
+    assert isinstance(column, Field) and column.max_length is not None
+    return column.max_length
 
 
 def rows_update(model: type[Model], objs: Sequence[Model], fields: Sequence[str]) -> None:

@@ -13,14 +13,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations.models import UNPUBLISHABLE_HEALTHS, Claim, Evidence
-from annotations.services import (
-    claim_changes,
-    claim_delete,
-    claim_lock,
-    claim_update,
-    evidence_attach,
-    evidence_delete,
-)
+from annotations.services.claims import claim_changes, claim_delete, claim_lock, claim_update
+from annotations.services.evidence import evidence_attach, evidence_delete
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
@@ -329,10 +323,10 @@ def claim_edit(
     tags: list[str] | None = None,
     expected_version: int | None = None,
 ) -> Claim:
-    """Edit a claim's claimant, summary or tags (`annotations.services.claim_update`).
+    """Edit a claim's claimant, summary or tags (`annotations.services.claims.claim_update`).
 
     `expected_version` is the claim's version the caller last read (see
-    `annotations.services.claim_lock`: a stale one is a 412 before anything is written).
+    `annotations.services.claims.claim_lock`: a stale one is a 412 before anything is written).
     Every edit bumps the claim's version, and locks and bumps the review's (its ETag covers
     what is reviewed): an approval sent with the review's old ETag gets a 412, so it never
     publishes words the approver never saw. Locks are taken claim first, then review, as
@@ -395,7 +389,7 @@ def evidence_add(
     note: str = "",
     archive_url: str = "",
 ) -> Evidence:
-    """Cite a link as evidence for the claim (`annotations.services.evidence_attach`).
+    """Cite a link as evidence for the claim (`annotations.services.evidence.evidence_attach`).
 
     Takes the review's row lock and bumps its version first (see `review_claim_changed`): an
     approval in flight either sees the new evidence or is refused as stale.
@@ -418,7 +412,7 @@ def evidence_add(
 
 @transaction.atomic
 def evidence_remove(*, evidence: Evidence, by: Any) -> None:
-    """Remove evidence of a claim that is not published (`annotations.services.evidence_delete`)."""
+    """Remove evidence of a claim that is not published (`annotations.services.evidence.evidence_delete`)."""
     if not (
         is_editor(by) or (evidence.added_by_id == by.pk and claim_may_edit(by, evidence.claim))
     ):

@@ -32,12 +32,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def article_create(*, by, text: str = ARTICLE_TEXT, url: str | None = None, title: str = "T"):
-    from annotations.services import article_submit
+    from annotations.services.articles import article_submit
 
     return article_submit(by=by, title=title, text=text, url=url).article
 
 
 def claim_create(*, article, by, exact: str, **kwargs):
-    from annotations.services import claim_create as create
+    from annotations.services.claims import claim_create as create
 
     return create(article=article, by=by, exact=exact, **kwargs)

@@ -1,6 +1,6 @@
 """POST /api/v1/articles/bulk/: many articles in one request, answered item by item.
 
-Each article is validated on its own and stored by `annotations.services.article_submit` in
+Each article is validated on its own and stored by `annotations.services.articles.article_submit` in
 its own transaction: one bad item never takes the good ones down with it, and a retried
 upload (best with an Idempotency-Key) finds the stored ones "unchanged".
 """
@@ -18,8 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import services
 from annotations.api.serializers import ArticleCreateInput
+from annotations.services import articles
 from factcheck.errors import DomainError
 from factcheck.parsers import JSONParser, LineError, NDJSONParser
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
@@ -61,7 +61,7 @@ class BulkOutput(serializers.Serializer):
     results = BulkItemOutput(many=True)
 
 
-def _stored(index: int, outcome: services.SubmitOutcome) -> dict[str, Any]:
+def _stored(index: int, outcome: articles.SubmitOutcome) -> dict[str, Any]:
     article = outcome.article
     return {
         "index": index,
@@ -86,7 +86,7 @@ def bulk_item(*, index: int, item: Any, by: Any, shape: ArticleCreateInput) -> d
     except serializers.ValidationError as exc:
         return _error(index, serializers.as_serializer_error(exc))
     try:
-        outcome = services.article_submit(by=by, **validated)
+        outcome = articles.article_submit(by=by, **validated)
     except DomainError as exc:
         return _error(index, exc.as_body())
     except IntegrityError:

@@ -15,12 +15,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annotations import selectors, services, webannotation
+from annotations import selectors, webannotation
 from annotations.anchoring import OffsetMap
 from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
 from annotations.linkhealth.services import link_request_check
 from annotations.models import Article, ArticleRevision, Claim, Evidence, LinkCheck
+from annotations.services import articles as article_services
+from annotations.services import claims as claim_services
 from factcheck.conditional import if_match_version, representation_digest, version_etag
 from factcheck.errors import DomainError, NotFound
 from factcheck.roles import EDITOR, REVIEWER, SUBMITTER
@@ -171,7 +173,7 @@ class ArticleListCreateView(generics.ListAPIView):
     def post(self, request: Request) -> Response:
         data = s.ArticleCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        outcome = services.article_submit(by=request.user, **data.validated_data)
+        outcome = article_services.article_submit(by=request.user, **data.validated_data)
         body = _article_body(request, outcome.article, s.ArticleSubmitOutput, status=outcome.status)
         code = status.HTTP_201_CREATED if outcome.status == "created" else status.HTTP_200_OK
         return Response(body, status=code)
@@ -201,7 +203,7 @@ class ArticleClaimCreateView(APIView):
         article = selectors.article_get_for_user(user=request.user, article_id=pk)
         data = s.ClaimCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = services.claim_create(article=article, by=request.user, **data.validated_data)
+        claim = claim_services.claim_create(article=article, by=request.user, **data.validated_data)
         claim = selectors.claim_get_for_user(user=request.user, claim_id=claim.pk)
         return _claim_response(claim, status=status.HTTP_201_CREATED)
 

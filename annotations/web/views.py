@@ -25,9 +25,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from annotations import selectors, services
+from annotations import selectors
 from annotations.linkhealth.services import link_request_check
 from annotations.models import AnchorState, Claim
+from annotations.services import articles as article_services
+from annotations.services import claims as claim_services
 from annotations.web import forms, present, queries
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
@@ -132,7 +134,7 @@ def article_submit(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         body = {data["format"]: data["body"]}
         try:
-            outcome = services.article_submit(
+            outcome = article_services.article_submit(
                 by=request.user,
                 url=data["url"] or None,
                 title=data["title"],
@@ -248,7 +250,7 @@ def claim_create(request: HttpRequest, article_id: UUID) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            claim = services.claim_create(
+            claim = claim_services.claim_create(
                 article=article,
                 by=request.user,
                 utf16_start=data["utf16_start"],

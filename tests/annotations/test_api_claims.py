@@ -121,8 +121,8 @@ def test_claim_list_query_count_is_constant(
 ):
     import re
 
-    from annotations.services import claim_create as create
-    from annotations.services import evidence_attach
+    from annotations.services.claims import claim_create as create
+    from annotations.services.evidence import evidence_attach
 
     for i, word in enumerate(list(re.finditer(r"\S+", article.text))[:12]):
         c = create(article=article, by=reviewer, start=word.start(), end=word.end())

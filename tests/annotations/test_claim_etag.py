@@ -96,7 +96,7 @@ def test_if_match_that_is_not_the_current_etag_is_a_412(client_for, reviewer, cl
 def test_the_body_digest_keeps_conditional_gets_honest(client_for, reviewer, claim):
     """Link health changes the claim's body without an edit: a new ETag for If-None-Match,
     while If-Match (the version) still accepts the edit."""
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     evidence = evidence_attach(
         claim=claim, by=reviewer, url="https://example.org/figures", stance="refutes"
@@ -113,7 +113,7 @@ def test_the_body_digest_keeps_conditional_gets_honest(client_for, reviewer, cla
 
 
 def test_reanchoring_a_claim_makes_an_earlier_etag_stale(client_for, reviewer, editor, claim):
-    from annotations.services import article_submit
+    from annotations.services.articles import article_submit
 
     seen = client_for(reviewer).get(url(claim))["ETag"]
     article = claim.article

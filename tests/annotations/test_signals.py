@@ -9,7 +9,8 @@ from django.dispatch import Signal
 
 from annotations import signals
 from annotations.models import ArticleRevision, Claim
-from annotations.services import article_revise, claim_create
+from annotations.services.articles import article_revise
+from annotations.services.claims import claim_create
 from reviews.models import Review
 from tests.factories import ARTICLE_TEXT
 

@@ -182,7 +182,7 @@ def test_a_row_stored_before_browser_parsing_shows_the_host_its_link_opens(
 ) -> None:
     """Evidence stored as typed, with the host urllib read from it: the desk names the host
     the link's href really opens."""
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     evidence = evidence_attach(
         claim=claim, by=reviewer, url="https://www.reuters.com/world/", stance="supports"

@@ -224,10 +224,10 @@ def test_verdict_and_rationale_are_assessing_bodies(client_for, reviewer, claim)
 
 
 def test_evidence_links_are_linking_bodies(client_for, reviewer, claim, monkeypatch):
-    from annotations import services
+    from annotations.services import evidence
 
-    monkeypatch.setattr(services, "link_schedule_check", lambda **kwargs: None)
-    services.evidence_attach(
+    monkeypatch.setattr(evidence, "link_schedule_check", lambda **kwargs: None)
+    evidence.evidence_attach(
         claim=claim, by=reviewer, url="https://example.org/report", stance="refutes"
     )
     annotation = json.loads(get_annotation(client_for(reviewer), claim).content)

@@ -23,7 +23,7 @@ def _fresh_throttle_counts(settings: Any) -> Iterator[None]:
 
 def publish(claim: Any, *, reviewer: Any, editor: Any, verdict: str = "false") -> Any:
     """Bring a claim to `published` through the service (evidence, take, submit, approve)."""
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from reviews.models import Review
     from reviews.services import review_transition
 

@@ -12,7 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from annotations import selectors
 from annotations.api import serializers as s
 from annotations.models import Claim
-from annotations.services import evidence_attach
+from annotations.services.evidence import evidence_attach
 from tests.api.conftest import publish
 from tests.factories import ARTICLE_TEXT, article_create, claim_create
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from annotations.services import evidence_attach
+from annotations.services.evidence import evidence_attach
 from tests.factories import ARTICLE_TEXT, article_create, claim_create
 
 # (path, most queries allowed). Each must not grow with the page.

@@ -330,7 +330,7 @@ def test_evidence_stale_once_per_episode(
     same outage does not; a recovery and a new outage do again."""
     from annotations.linkhealth.services import links_check_batch
     from annotations.models import Link
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     settings.LINKCHECK_ALLOWED_PORTS = [local_site.port, receiver.port]
     subscribe(client_for(submitter), receiver.url(), ["evidence.stale"])

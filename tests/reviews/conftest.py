@@ -46,7 +46,7 @@ def no_link_checks(monkeypatch) -> list[int]:
 
 @pytest.fixture
 def with_evidence(claim, reviewer) -> Any:
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     evidence_attach(claim=claim, by=reviewer, url="https://example.org/source", stance="supports")
     return claim

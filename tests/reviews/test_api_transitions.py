@@ -27,7 +27,7 @@ def step(client, claim, **body):
 
 @pytest.fixture
 def with_evidence(claim, reviewer):
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     evidence_attach(claim=claim, by=reviewer, url="https://example.org/source", stance="supports")
     return claim

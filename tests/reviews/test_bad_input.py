@@ -189,7 +189,7 @@ def test_a_transient_error_does_not_block_publishing(client_for, editor, claim_i
 
 def test_one_working_link_is_enough(client_for, reviewer, editor, claim_in, no_link_checks):
     from annotations.models import Link
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     claim = claim_in("in_progress")
     evidence_attach(claim=claim, by=reviewer, url="https://example.org/ok", stance="refutes")

@@ -171,7 +171,7 @@ def test_claimreview_of_a_published_claim(client_for, published, settings):
 def test_feed_lists_published_claimreviews_with_cursor_and_since(
     client_for, article, reviewer, editor, published
 ):
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from tests.factories import claim_create
 
     others = []

@@ -68,7 +68,7 @@ def _race(url: str, calls: list[tuple[str, dict[str, Any]]], etag: str) -> list[
 
 @pytest.fixture
 def in_review(reviewer, editor, no_link_checks) -> Any:
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     article = article_create(by=editor, url="https://news.example.org/race")
     claim = claim_create(

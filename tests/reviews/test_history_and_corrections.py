@@ -62,7 +62,7 @@ def test_history_reads_a_fixed_number_of_queries(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from tests.factories import claim_create
     from tests.reviews.conftest import move
 

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def board(article, reviewer, reviewer2, editor, editor2, no_link_checks):
     """Four claims: unassigned; rob's in progress; rita's in review; published (rita's)."""
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from reviews.services import claim_edit
 
     claims = {

@@ -129,7 +129,7 @@ def test_work_in_progress_is_not_flagged(claim_in, django_capture_on_commit_call
 def test_republishing_clears_the_flag(
     client_for, published, reviewer, editor, editor2, django_capture_on_commit_callbacks
 ):
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     with django_capture_on_commit_callbacks(execute=True):
         check(published.evidence.get().link, LinkHealth.DEAD, status=404)
@@ -152,7 +152,7 @@ def test_republishing_clears_the_flag(
 def test_changed_quoted_words_flag_the_review(
     article, published, editor, desk, django_capture_on_commit_callbacks
 ):
-    from annotations.services import article_submit
+    from annotations.services.articles import article_submit
 
     new_text = article.text.replace("training 10,000 soldiers", "training 12,000 soldiers")
     with django_capture_on_commit_callbacks(execute=True):

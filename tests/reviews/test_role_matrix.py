@@ -287,7 +287,7 @@ def test_edit_matrix(
 def test_evidence_delete_matrix(
     client_for, actors, robs_claim_assigned_to_rita, reviewer, actor, status
 ):
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
 
     evidence = evidence_attach(
         claim=robs_claim_assigned_to_rita,

@@ -141,7 +141,7 @@ def test_reader_nests_highlights_and_lists_orphans(editor: Any, reviewer: Any, l
     outer = claim_create(article=article, by=reviewer, exact="more than 600,000 Russian soldiers")
     inner = claim_create(article=article, by=reviewer, exact="600,000")
     gone = claim_create(article=article, by=reviewer, exact="Another sentence here.")
-    from annotations.services import article_submit
+    from annotations.services.articles import article_submit
 
     article_submit(by=editor, title="T", url=url, text=text.replace(" Another sentence here.", ""))
     page = login(reviewer).get(reverse("web:article", args=[article.pk]))

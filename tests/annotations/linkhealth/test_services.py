@@ -238,7 +238,7 @@ def test_not_modified_keeps_the_fingerprint_and_validators(site: Site) -> None:
 
 def test_changed_page_marks_evidence_changed(site: Site, reviewer: Any, monkeypatch: Any) -> None:
     from annotations.linkhealth import tasks
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from tests.factories import article_create, claim_create
 
     monkeypatch.setattr(tasks.check_link, "delay", lambda *a: None)
@@ -513,7 +513,7 @@ def test_archive_lookup_through_the_safe_fetcher(
     site: Site, local_site: Any, settings: Any, reviewer: Any, monkeypatch: Any
 ) -> None:
     from annotations.linkhealth import tasks
-    from annotations.services import evidence_attach
+    from annotations.services.evidence import evidence_attach
     from tests.factories import article_create, claim_create
 
     availability = json.dumps(

@@ -1,0 +1,219 @@
+"""Writes for articles and their revisions: submit, resubmit, revise (re-anchoring the claims)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connections, router, transaction
+from django.db.models import Model
+
+from annotations import anchoring
+from annotations.models import Article, ArticleRevision
+from annotations.services.claims import claims_reanchor
+from factcheck.db import column_max_length
+from factcheck.errors import DomainError
+from factcheck.urlnorm import InvalidURL, canonical_url
+
+
+def _content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_text_prepare(*, text: str | None, html: str | None) -> str:
+    """The plain text claims point into: NFC, `\\n` line ends, sanitized if it came as HTML."""
+    if text and html:
+        raise DomainError("Send either text or html, not both.", field="non_field_errors")
+    if html:
+        raw = anchoring.html_to_text(html)
+        field = "html"
+    else:
+        raw = text or ""
+        field = "text"
+    try:
+        prepared = anchoring.normalize_text(raw)
+    except anchoring.AnchorError as exc:
+        raise DomainError(str(exc), field=field) from exc
+    if not prepared.strip():
+        raise DomainError("The article has no text.", field=field)
+    limit = settings.ARTICLE_MAX_TEXT_CHARS
+    if len(prepared) > limit:
+        raise DomainError(
+            f"The text is {len(prepared):,} characters long; the limit is {limit:,}.", field=field
+        )
+    return prepared
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    article: Article
+    status: str  # "created" | "unchanged" | "revised"
+
+
+@transaction.atomic
+def article_submit(
+    *,
+    by: Any,
+    title: str,
+    text: str | None = None,
+    html: str | None = None,
+    url: str | None = None,
+    byline: str = "",
+    publisher: str = "",
+    published_at: datetime | None = None,
+    language: str = "",
+) -> SubmitOutcome:
+    """Create an article, or add a revision when the same URL comes back with new text."""
+    prepared = article_text_prepare(text=text, html=html)
+    if not title or not title.strip():
+        raise DomainError("The article needs a title.", field="title")
+    canonical = None
+    if url:
+        try:
+            canonical = canonical_url(url, max_length=column_max_length(Article, "url"))
+        except InvalidURL as exc:
+            raise DomainError(str(exc), field="url") from exc
+    metadata = {
+        "title": title.strip(),
+        "byline": byline,
+        "publisher": publisher,
+        "published_at": published_at,
+        "language": language,
+    }
+    if canonical:
+        inserted = _article_insert_new(url=canonical, text=prepared, by=by, metadata=metadata)
+        if inserted is not None:
+            return SubmitOutcome(article=inserted, status="created")
+        existing = Article.objects.select_for_update().filter(url=canonical).first()
+        if existing is not None:
+            return _article_resubmit(article=existing, by=by, text=prepared, metadata=metadata)
+    else:
+        # Without a URL the text is the article's identity: the same text again is the same
+        # article (a retried submit, a second scraper). The lock serializes two at once.
+        same_text = _article_with_text(prepared)
+        if same_text is not None:
+            return SubmitOutcome(article=same_text, status="unchanged")
+    article = Article.objects.create(
+        url=canonical,
+        text=prepared,
+        content_hash=_content_hash(prepared),
+        created_by=by,
+        current_revision=1,
+        **metadata,
+    )
+    ArticleRevision.objects.create(
+        article=article, number=1, text=prepared, content_hash=article.content_hash, created_by=by
+    )
+    return SubmitOutcome(article=article, status="created")
+
+
+def _article_insert_new(
+    *, url: str, text: str, by: Any, metadata: dict[str, Any]
+) -> Article | None:
+    """On PostgreSQL, store a new article with a URL and its first revision in one statement
+    (``INSERT ... ON CONFLICT (url) DO NOTHING`` and the revision's INSERT in one query):
+    the article, or None when the URL is stored already (or on another database), then the
+    caller locks and resubmits. A concurrent insert of the same URL makes this wait for its
+    transaction, so a race ends in "unchanged" rather than an IntegrityError. Article and
+    ArticleRevision have no history or save signals to miss."""
+    connection = connections[router.db_for_write(Article)]
+    if connection.vendor != "postgresql":
+        return None
+    article = Article(
+        url=url,
+        text=text,
+        content_hash=_content_hash(text),
+        created_by=by,
+        current_revision=1,
+        **metadata,
+    )
+    revision = ArticleRevision(
+        article=article, number=1, text=text, content_hash=article.content_hash, created_by=by
+    )
+    quote = connection.ops.quote_name
+
+    def insert_values(obj: Model) -> tuple[list[str], list[Any]]:
+        fields = [
+            f
+            for f in obj._meta.concrete_fields
+            if not f.generated and f is not getattr(obj._meta, "auto_field", None)
+        ]
+        columns = [quote(str(f.column)) for f in fields]
+        values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+        return columns, values
+
+    a_columns, a_values = insert_values(article)
+    r_columns, r_values = insert_values(revision)
+    a_placeholders = ", ".join(["%s"] * len(a_values))
+    r_placeholders = ", ".join(["%s"] * len(r_values))
+    sql = (
+        f"WITH a AS (INSERT INTO {quote(Article._meta.db_table)} ({', '.join(a_columns)}) "  # noqa: S608
+        f"VALUES ({a_placeholders}) ON CONFLICT ({quote('url')}) DO NOTHING RETURNING 1) "
+        f"INSERT INTO {quote(ArticleRevision._meta.db_table)} ({', '.join(r_columns)}) "
+        f"SELECT {r_placeholders} FROM a RETURNING {quote('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, a_values + r_values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    article._state.adding = False
+    article._state.db = connection.alias
+    return article
+
+
+def _article_with_text(text: str) -> Article | None:
+    """The oldest article whose current text is `text`. Call inside a transaction: on
+    PostgreSQL it holds a lock on the text's hash until commit."""
+    content_hash = _content_hash(text)
+    connection = connections[router.db_for_write(Article)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int(content_hash[:15], 16)])
+    return Article.objects.filter(content_hash=content_hash).order_by("created_at", "pk").first()
+
+
+def _article_resubmit(
+    *, article: Article, by: Any, text: str, metadata: dict[str, Any]
+) -> SubmitOutcome:
+    # Call while holding the article's row lock.
+    changed_meta = {k: v for k, v in metadata.items() if v not in ("", None)}
+    for key, value in changed_meta.items():
+        setattr(article, key, value)
+    article.save(update_fields=[*changed_meta, "updated_at"])
+    if article_revise(article=article, by=by, text=text) is None:
+        return SubmitOutcome(article=article, status="unchanged")
+    return SubmitOutcome(article=article, status="revised")
+
+
+@transaction.atomic
+def article_revise(*, article: Article, by: Any, text: str) -> ArticleRevision | None:
+    """Store ``text`` (already prepared) as a new revision and re-anchor every claim.
+
+    Returns None, storing nothing, when the text is the current one. ``article`` gets the new
+    text, hash and revision number; its other fields are not saved here.
+    """
+    current = (
+        Article.objects.select_for_update()
+        .only("text", "content_hash", "current_revision")
+        .get(pk=article.pk)
+    )
+    content_hash = _content_hash(text)
+    if content_hash == current.content_hash:
+        return None
+    article.text = text
+    article.content_hash = content_hash
+    article.current_revision = current.current_revision + 1
+    article.save(update_fields=["text", "content_hash", "current_revision", "updated_at"])
+    revision = ArticleRevision.objects.create(
+        article=article,
+        number=article.current_revision,
+        text=text,
+        content_hash=content_hash,
+        created_by=by,
+    )
+    claims_reanchor(article=article, revision=revision, old_text=current.text)
+    return revision

@@ -1,0 +1,88 @@
+"""Writes for evidence: a link cited for a claim, checked and archived.
+
+Who may, and the review's lock: `reviews.services.evidence_add`, `evidence_remove`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from annotations.linkhealth.services import (
+    evidence_request_archive,
+    link_get_or_create,
+    link_schedule_check,
+)
+from annotations.models import Claim, Evidence, Link
+from factcheck.db import column_max_length
+from factcheck.errors import Conflict, DomainError
+from factcheck.urlnorm import InvalidURL, browser_url, canonical_url
+
+
+@transaction.atomic
+def evidence_attach(
+    *,
+    claim: Claim,
+    by: Any,
+    url: str,
+    stance: str,
+    title: str = "",
+    note: str = "",
+    archive_url: str = "",
+) -> Evidence:
+    """Cite `url` as evidence for the claim, and have its link checked and archived.
+
+    Who may, and the review's lock: `reviews.services.evidence_add` calls this.
+    """
+    try:
+        canonical = canonical_url(url, max_length=column_max_length(Link, "url"))
+        # Stored as the browser reads it: the link shown opens the page that is checked.
+        url = browser_url(url, max_length=column_max_length(Evidence, "url"))
+    except InvalidURL as exc:
+        raise DomainError(str(exc), field="url") from exc
+    if archive_url:
+        try:
+            archive_url = canonical_url(
+                archive_url, max_length=column_max_length(Evidence, "archive_url")
+            )
+        except InvalidURL as exc:
+            raise DomainError(str(exc), field="archive_url") from exc
+    link, created = link_get_or_create(url=canonical)
+    if Evidence.objects.filter(claim=claim, link=link).exists():
+        raise Conflict("This link is already evidence for this claim.", code="duplicate_evidence")
+    evidence = Evidence(
+        claim=claim,
+        link=link,
+        url=url,
+        title=title,
+        stance=stance,
+        note=note,
+        added_by=by,
+        archive_url=archive_url,
+        # A link already checked tells what the page looks like as the reviewer relies on it.
+        fingerprint_at_attach=link.fingerprint,
+    )
+    try:
+        evidence.full_clean(
+            exclude=["claim", "link", "added_by", "url"], validate_constraints=False
+        )
+    except ValidationError as exc:
+        # One error type for every caller (the web form shows it beside its field).
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=field) from exc
+    evidence.save()
+    if created or link.health == "unchecked":
+        link_schedule_check(link=link)
+    if not archive_url:
+        # Keep a record of the page as the reviewer relied on it, found by the archive.
+        evidence_request_archive(evidence_id=evidence.pk)
+    return evidence
+
+
+def evidence_delete(*, evidence: Evidence, by: Any) -> None:
+    """Remove evidence, recording who did. Who may, and whether the claim's review allows
+    it, are decided by `reviews.services.evidence_remove`, which calls this."""
+    evidence._history_user = by  # type: ignore[attr-defined]
+    evidence.delete()
