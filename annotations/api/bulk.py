@@ -1,17 +1,16 @@
 """POST /api/v1/articles/bulk/: many articles in one request, answered item by item.
 
-Each article is validated on its own and stored by `annotations.services.articles.article_submit` in
-its own transaction: one bad item never takes the good ones down with it, and a retried
-upload (best with an Idempotency-Key) finds the stored ones "unchanged".
+Each article is validated on its own and stored by
+`annotations.services.articles.articles_submit_many` in its own transaction: one bad item
+never takes the good ones down with it, and a retried upload (best with an Idempotency-Key)
+finds the stored ones "unchanged".
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -76,51 +75,30 @@ def _error(index: int, errors: Any) -> dict[str, Any]:
     return {"index": index, "status": "error", "errors": errors}
 
 
-def bulk_item(*, index: int, item: Any, by: Any, shape: ArticleCreateInput) -> dict[str, Any]:
-    """Validate and store one item. `shape` is one ArticleCreateInput reused for every item
-    (building a serializer's fields costs more than validating an article)."""
-    if isinstance(item, LineError):
-        return _error(index, {"non_field_errors": [item.message], "line": item.line})
-    try:
-        validated = shape.run_validation(item)
-    except serializers.ValidationError as exc:
-        return _error(index, serializers.as_serializer_error(exc))
-    try:
-        outcome = articles.article_submit(by=by, **validated)
-    except DomainError as exc:
-        return _error(index, exc.as_body())
-    except IntegrityError:
-        # A concurrent submit of the same URL won the race; its retry will say "unchanged".
-        return _error(
-            index,
-            {"detail": "Stored concurrently by another request; retry it.", "code": "conflict"},
-        )
-    return _stored(index, outcome)
-
-
 def bulk_run(*, items: list[Any], by: Any) -> list[dict[str, Any]]:
-    """Every item, in order. Items are stored by `API_BULK_THREADS` threads, each with its own
-    database connection: an article's transaction mostly waits for its commit, so several
-    commit side by side. Inside an open transaction (tests, ATOMIC_REQUESTS) the other
-    connections would not see its rows: then one thread does all."""
-    threads = max(1, min(settings.API_BULK_THREADS, len(items) // 20))
-    if threads == 1 or connection.in_atomic_block:
-        shape = ArticleCreateInput()
-        return [bulk_item(index=i, item=item, by=by, shape=shape) for i, item in enumerate(items)]
-
-    def chunk(start: int) -> list[dict[str, Any]]:
-        shape = ArticleCreateInput()
+    """Validate every item here (one ArticleCreateInput for all: building a serializer's
+    fields costs more than validating an article), then store the valid ones with
+    `articles.articles_submit_many`; one result per item, in order."""
+    shape = ArticleCreateInput()
+    results: list[dict[str, Any]] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(items):
+        if isinstance(item, LineError):
+            results.append(_error(index, {"non_field_errors": [item.message], "line": item.line}))
+            continue
         try:
-            return [
-                bulk_item(index=i, item=items[i], by=by, shape=shape)
-                for i in range(start, len(items), threads)
-            ]
-        finally:
-            connection.close()  # this thread's own connection
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(chunk, range(threads)))
-    return sorted((r for part in parts for r in part), key=lambda r: r["index"])
+            validated = shape.run_validation(item)
+        except serializers.ValidationError as exc:
+            results.append(_error(index, serializers.as_serializer_error(exc)))
+            continue
+        valid.append((index, validated))
+    stored = articles.articles_submit_many(by=by, items=[item for _, item in valid])
+    for (index, _), outcome in zip(valid, stored, strict=True):
+        if isinstance(outcome, articles.SubmitRefused):
+            results.append(_error(index, outcome.errors))
+        else:
+            results.append(_stored(index, outcome))
+    return sorted(results, key=lambda r: r["index"])
 
 
 class ArticleBulkView(APIView):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import Model
 
 from annotations import anchoring
@@ -51,6 +53,54 @@ def article_text_prepare(*, text: str | None, html: str | None) -> str:
 class SubmitOutcome:
     article: Article
     status: str  # "created" | "unchanged" | "revised"
+
+
+@dataclass(frozen=True)
+class SubmitRefused:
+    """An item of `articles_submit_many` that was not stored: the body a single submit's 4xx
+    would carry."""
+
+    errors: dict[str, Any]
+
+
+def _submit_one(*, by: Any, item: Mapping[str, Any]) -> SubmitOutcome | SubmitRefused:
+    try:
+        return article_submit(by=by, **item)
+    except DomainError as exc:
+        return SubmitRefused(exc.as_body())
+    except IntegrityError:
+        # A concurrent submit of the same URL won the race; its retry will say "unchanged".
+        return SubmitRefused(
+            {"detail": "Stored concurrently by another request; retry it.", "code": "conflict"}
+        )
+
+
+def articles_submit_many(
+    *, by: Any, items: Sequence[Mapping[str, Any]]
+) -> list[SubmitOutcome | SubmitRefused]:
+    """Store every item (the keyword arguments of `article_submit`), each in its own
+    transaction, and answer for each in order: one bad item never takes the good ones down.
+
+    Items are stored by up to `API_BULK_THREADS` threads (one per 20 items), each with its own
+    database connection: an article's transaction mostly waits for its commit, so several
+    commit side by side. Inside an open transaction (tests, ATOMIC_REQUESTS) the other
+    connections would not see its rows: then this thread does all.
+    """
+    threads = max(1, min(settings.API_BULK_THREADS, len(items) // 20))
+    if threads == 1 or connection.in_atomic_block:
+        return [_submit_one(by=by, item=item) for item in items]
+
+    def stripe(start: int) -> list[tuple[int, SubmitOutcome | SubmitRefused]]:
+        try:
+            return [
+                (i, _submit_one(by=by, item=items[i])) for i in range(start, len(items), threads)
+            ]
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        stripes = list(pool.map(stripe, range(threads)))
+    return [outcome for _, outcome in sorted(pair for part in stripes for pair in part)]
 
 
 @transaction.atomic
