@@ -3,7 +3,7 @@
 #   make run     manage.py bootstrap, then web + Celery worker + beat from the Procfile (honcho),
 #                embedded (SQLite + filesystem broker under var/)
 #   make test    the test suite (needs PostgreSQL and Redis running; see docs/running.md)
-#   make lint    ruff check + ruff format --check
+#   make lint    ruff check + ruff format --check + lint-imports (dependency contracts)
 #   make migrate / make seeds / make manage ARGS='shell' / make lock
 #
 # make run, migrate, seeds and manage defaults, applied only when neither the environment
@@ -53,7 +53,7 @@ help:
 	@echo "make run      bootstrap (migrate, demo users, seeds), then web, worker and beat from"
 	@echo "              the Procfile with honcho (PORT=8000 by default); Ctrl-C stops all"
 	@echo "make test     run the tests (PYTEST_ARGS='-k foo'); needs PostgreSQL + Redis"
-	@echo "make lint     ruff check and ruff format --check"
+	@echo "make lint     ruff check, ruff format --check, lint-imports"
 	@echo "make migrate  apply database migrations"
 	@echo "make seeds    create the demo users and load seeds/"
 	@echo "make manage ARGS='createsuperuser'  manage.py with make run's defaults (DEBUG=1, ...)"
@@ -95,6 +95,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
