@@ -48,8 +48,21 @@ class Review(models.Model):
     # this claim was published, which keeps it from ever being deleted.
     first_published_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # True while the review has an open re-review reason (`RereviewReason`, cleared_at NULL);
+    # kept on the row for the queue's filters. `rereview_reason` is the first open reason's
+    # message (older clients read it).
     needs_rereview = models.BooleanField(default=False, db_index=True)
     rereview_reason = models.CharField(max_length=300, blank=True)
+    # The version the public page, the ClaimReview and the feed serve: the latest approval (or
+    # maintenance update). A reopen leaves it in place, so a published check stays online until
+    # the next approval replaces it.
+    live_publication = models.ForeignKey(
+        "Publication", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # What readers see above a published check ("This fact check is being updated"): only
+    # ever set by an editor (`publish_notice`); empty means no notice.
+    notice = models.TextField(blank=True)
+    notice_published_at = models.DateTimeField(null=True, blank=True)
     # Optimistic concurrency: bumped by every change, sent to clients as the ETag.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,6 +109,180 @@ class Correction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.previous_verdict} -> {self.new_verdict}"
+
+
+class PublicationKind(models.TextChoices):
+    FIRST = "first", "first publication"
+    CORRECTION = "correction", "correction"
+    UPDATE = "update", "update"
+
+
+class Publication(models.Model):
+    """One published version of a fact check, immutable once written.
+
+    Each approval (a first publication or a correction) and each maintenance `update` stores
+    one, numbered from 1 per review: the claim's words and context as they were checked, the
+    claimant, summary, verdict, rationale and evidence list as they were published. The public
+    page, the ClaimReview and the feed read the latest (`Review.live_publication`), whatever
+    the review and the article do later.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="publications")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=PublicationKind.choices)
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    article_revision = models.PositiveIntegerField()
+    claimant = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True)
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    rationale = models.TextField()
+    # [{"url", "title", "stance", "archive_url"}, ...] in the claim's evidence order.
+    evidence = models.JSONField(default=list)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(db_index=True)
+    # The reason of a correction, or what a maintenance update changed.
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("review", "number")
+        constraints = [
+            models.UniqueConstraint(fields=("review", "number"), name="publication_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id} #{self.number} ({self.kind}): {self.verdict}"
+
+
+class RereviewCode(models.TextChoices):
+    EVIDENCE_BROKEN = "evidence_broken", "evidence link broken"
+    EVIDENCE_DEAD = "evidence_dead", "evidence link dead"
+    EVIDENCE_SOFT_404 = "evidence_soft_404", "evidence page gone (soft 404)"
+    EVIDENCE_CHANGED = "evidence_changed", "evidence page changed"
+    EVIDENCE_UNVERIFIED = "evidence_unverified", "evidence could not be verified"
+    WORDING_CHANGED = "wording_changed", "the article's wording changed"
+    CLAIM_ORPHANED = "claim_orphaned", "the quoted words are no longer in the article"
+
+
+class RereviewReason(models.Model):
+    """Why a review needs another look: one row per reason and episode.
+
+    Open while `cleared_at` is NULL; at most one open reason per (review, code, subject), so a
+    cause that repeats (a link failing check after check) is added once per episode. Cleared
+    by what resolves it (the link recovers, an approval, an editor's dismissal), never deleted:
+    the rows are the audit of why a check was looked at again.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rereview_reasons")
+    code = models.CharField(max_length=24, choices=RereviewCode.choices)
+    message = models.CharField(max_length=300)
+    # What the reason is about, for the once-per-episode rule: "link:<id>", "wording", "".
+    subject = models.CharField(max_length=100, blank=True)
+    # Particulars: {"before": ..., "after": ...} for wording, {"url": ...} for evidence.
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # How it was cleared: "resolved" (its cause went away), "republished", "dismissed".
+    cleared_how = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("review", "code", "subject"),
+                condition=Q(cleared_at__isnull=True),
+                name="rereview_reason_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.code}"
+
+
+class Comment(models.Model):
+    """A message in a claim's discussion, threaded one level (`parent` is a top-level comment).
+
+    Transition notes land here too (`action` names the transition), in full.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    action = models.CharField(max_length=32, blank=True)
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.body[:40]}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "assigned to you"
+    RETURNED = "returned", "returned to you"
+    SUBMITTED = "submitted", "submitted for approval"
+    PUBLISHED = "published", "published"
+    REREVIEW = "rereview", "needs re-review"
+    MENTIONED = "mentioned", "mentioned you"
+    COMMENT = "comment", "new comment"
+
+
+class Notification(models.Model):
+    """Something a user should know about a claim; read in the desk, also sent by email."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=12, choices=NotificationKind.choices)
+    claim = models.ForeignKey("annotations.Claim", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.kind}"
+
+
+class NotificationSettings(models.Model):
+    """A user's choices about notifications (email on by default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    email = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: email {'on' if self.email else 'off'}"
 
 
 class WebhookEvent(models.TextChoices):
