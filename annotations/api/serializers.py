@@ -13,6 +13,7 @@ from rest_framework import serializers
 from annotations.anchoring import OffsetMap
 from annotations.models import Article, Claim, Evidence, Link, LinkCheck, Stance
 from annotations.querysets import evidence_is_stale
+from annotations.selectors import LINK_SUMMARY_FIELDS
 from factcheck.serializers import StrictInput
 from factcheck.sparse import SparseFieldsMixin
 
@@ -90,7 +91,8 @@ class FastOutputMixin:
 class LinkSummaryOutput(FastOutputMixin, serializers.ModelSerializer):
     class Meta:
         model = Link
-        fields = ("id", "url", "health", "final_url", "last_status", "last_checked_at")
+        # One list for the output and for the columns the selectors load.
+        fields = LINK_SUMMARY_FIELDS
         read_only_fields = fields
 
     def _row(self, obj: Link) -> dict[str, Any]:

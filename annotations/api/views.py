@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Prefetch, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -16,11 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from annotations import selectors, webannotation
-from annotations.anchoring import OffsetMap
 from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
 from annotations.linkhealth.services import link_request_check
-from annotations.models import Article, ArticleRevision, Claim, Evidence, LinkCheck
+from annotations.models import Article, Claim
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
 from factcheck.conditional import if_match_version, representation_digest, version_etag
@@ -35,121 +31,12 @@ ERRORS = {
 }
 
 
-def _claims_of(user: Any, article: Article) -> QuerySet[Claim]:
-    # The article is known, and its revisions' texts are read once per revision
-    # (_offset_maps), not once per claim row: for 1,000 claims of a 100,000-character
-    # article that is the difference between kilobytes and 200 MB.
-    return (
-        selectors.claim_list(user=user)
-        .filter(article=article)
-        .select_related(None)
-        .select_related("revision", "created_by", "review", "review__assignee")
-        .defer("revision__text")
-    )
-
-
-def _offset_maps(claims: Iterable[Claim], *, article: Article | None = None) -> dict[int, Any]:
-    """One OffsetMap per revision the claims point into, for ClaimOutput's utf16 offsets.
-
-    Texts come from ``article`` (its current revision), from revisions loaded with the
-    claims, or else from one query.
-    """
-    maps: dict[int, OffsetMap] = {}
-    wanted: set[int] = set()
-    for claim in claims:
-        if claim.revision_id in maps:
-            continue
-        revision = claim.revision
-        if (
-            article is not None
-            and claim.article_id == article.pk
-            and revision.number == article.current_revision
-        ):
-            maps[claim.revision_id] = OffsetMap(article.text)
-        elif "text" not in revision.get_deferred_fields():
-            maps[claim.revision_id] = OffsetMap(revision.text)
-        else:
-            wanted.add(claim.revision_id)
-    wanted -= maps.keys()
-    if wanted:
-        rows = ArticleRevision.objects.filter(pk__in=wanted).values_list("pk", "text")
-        maps.update((pk, OffsetMap(text)) for pk, text in rows)
-    return maps
-
-
-# What ClaimOutput reads of a claim's related rows: users' usernames, the revision's number
-# (its text comes once, through _offset_maps), the review summary's fields.
-_BODY_COLUMNS = tuple(f.name for f in Claim._meta.concrete_fields if f.name not in ("article",)) + (
-    "article",
-    "revision__number",
-    "revision__article",
-    "created_by__username",
-    "review__claim",
-    "review__state",
-    "review__verdict",
-    "review__needs_rereview",
-    "review__version",
-    "review__assignee__username",
-)
-
-
-# What EvidenceOutput reads (its fields, LinkSummaryOutput's, and evidence_is_stale's).
-_EVIDENCE_COLUMNS = (
-    "id",
-    "claim",
-    "url",
-    "title",
-    "stance",
-    "note",
-    "archive_url",
-    "fingerprint_at_attach",
-    "changed",
-    "created_at",
-    "added_by__username",
-    *(f"link__{name}" for name in s.LinkSummaryOutput.Meta.fields),
-    "link__last_ok_at",
-)
-
-
-def _evidence_for_output() -> QuerySet[Evidence]:
-    return (
-        Evidence.objects.select_related("link", "added_by")
-        .only(*_EVIDENCE_COLUMNS)
-        .order_by("created_at")
-    )
-
-
-def _claims_for_body(user: Any, article: Article) -> list[Claim]:
-    """The article's claims for ClaimOutput: the columns it reads, and their evidence loaded
-    by article (one query) rather than by a list of a thousand claim ids."""
-    claims = list(_claims_of(user, article).prefetch_related(None).defer(None).only(*_BODY_COLUMNS))
-    if not claims:
-        return claims
-    _attach_evidence(claims, _evidence_for_output().filter(claim__article=article))
-    return claims
-
-
-def _attach_evidence(claims: list[Claim], evidence: Iterable[Evidence]) -> None:
-    """What prefetch_related("evidence") does, in one pass over ``evidence``.
-
-    The rows go where prefetch_related puts them (claim.evidence.all() answers from there),
-    as a list rather than a filled queryset per claim: cloning those cost more than the query.
-    """
-    by_claim: dict[Any, list[Evidence]] = {claim.pk: [] for claim in claims}
-    for row in evidence:
-        rows = by_claim.get(row.claim_id)
-        if rows is not None:
-            rows.append(row)
-    for claim in claims:
-        claim._prefetched_objects_cache = {"evidence": by_claim[claim.pk]}  # type: ignore[attr-defined]
-
-
 def _article_body(request: Request, article: Article, output: Any, **context: Any) -> Any:
-    claims = _claims_for_body(request.user, article)
+    claims = selectors.article_claims_for_output(user=request.user, article=article)
     context |= {
         "request": request,
         "claims": claims,
-        "offset_maps": _offset_maps(claims, article=article),
+        "offset_maps": selectors.claims_offset_maps(claims, articles=[article]),
     }
     return output(article, context=context).data
 
@@ -215,24 +102,16 @@ class ClaimListView(generics.ListAPIView):
     ordering_fields = ("created_at", "updated_at", "start")
 
     def get_queryset(self) -> Any:
-        # Claims of many articles: each row brings its revision's text (which its offsets
-        # point into); the article is not joined (the output needs its id only).
-        # Only the columns ClaimOutput reads, of the claims and of their related rows.
-        return (
-            selectors.claim_list(user=self.request.user)
-            .select_related(None)
-            .select_related("revision", "created_by", "review", "review__assignee")
-            .only(*_BODY_COLUMNS, "revision__text")
-            .prefetch_related(None)  # list() attaches the page's evidence
-        )
+        return selectors.claim_list_for_output(user=self.request.user)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         claims = list(page or [])
-        if claims:
-            pks = [claim.pk for claim in claims]
-            _attach_evidence(claims, _evidence_for_output().filter(claim_id__in=pks))
-        context = {**self.get_serializer_context(), "offset_maps": _offset_maps(claims)}
+        selectors.claims_attach_evidence(claims)
+        context = {
+            **self.get_serializer_context(),
+            "offset_maps": selectors.claims_offset_maps(claims),
+        }
         data = s.ClaimOutput(claims, many=True, context=context).data
         return self.get_paginated_response(data)
 
@@ -368,7 +247,9 @@ class ArticleAnnotationsView(WebAnnotationView):
     def get(self, request: Request, pk: Any) -> Response:
         article = selectors.article_get_for_user(user=request.user, article_id=pk)
         page = _page_number(request.query_params.get("page"))
-        claims = _claims_of(request.user, article).order_by("start", "end", "created_at", "pk")
+        claims = selectors.claim_list_of_article(user=request.user, article=article).order_by(
+            "start", "end", "created_at", "pk"
+        )
         body = webannotation.article_annotations(
             article, claims, iri=request.build_absolute_uri, page=page
         )
@@ -385,14 +266,6 @@ def _page_number(value: str | None) -> int | None:
     return int(value)
 
 
-def _with_recent_checks(queryset: Any) -> Any:
-    # A sliced prefetch: Django fetches only the latest few checks of each link of the page
-    # (ROW_NUMBER() over link, in one query), however many checks a link has piled up.
-    shown = settings.LINKCHECK_RECENT_CHECKS_SHOWN
-    recent = LinkCheck.objects.order_by("-checked_at", "-id")[:shown]
-    return queryset.prefetch_related(Prefetch("checks", queryset=recent, to_attr="recent"))
-
-
 class LinkListView(generics.ListAPIView):
     serializer_class = s.LinkOutput
     filterset_class = LinkFilter
@@ -400,7 +273,7 @@ class LinkListView(generics.ListAPIView):
     ordering_fields = ("created_at", "last_checked_at", "next_check_at")
 
     def get_queryset(self) -> Any:
-        return _with_recent_checks(selectors.link_list(user=self.request.user))
+        return selectors.link_list_with_recent_checks(user=self.request.user)
 
 
 class LinkDetailView(APIView):

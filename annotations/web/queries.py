@@ -20,7 +20,7 @@ from annotations import selectors
 from annotations.models import Claim, Evidence, LinkCheck
 from annotations.querysets import evidence_stale_q
 from factcheck.errors import Forbidden
-from factcheck.roles import EDITOR, REVIEWER, is_editor, user_roles
+from factcheck.roles import EDITOR, REVIEWER, is_editor
 from reviews.selectors import claim_history
 from reviews.workflow import State
 
@@ -221,10 +221,9 @@ class StaleGroup:
 
 def stale_evidence(*, user: Any, limit: int = STALE_LIMIT) -> list[Evidence]:
     """Stale evidence (the rule of `evidence_stale_q`), the longest unverified first."""
-    if not user_roles(user):
-        return []
     rows = (
-        Evidence.objects.filter(evidence_stale_q())
+        selectors.evidence_list(user=user)
+        .filter(evidence_stale_q())
         .select_related("link", "claim", "claim__article", "claim__review")
         .annotate(verified_at=Coalesce("link__last_ok_at", "created_at"))
         .order_by("verified_at", "pk")

@@ -161,3 +161,27 @@ def test_utf16_offsets_follow_a_revision(client_for, reviewer, submitter, intl):
     assert claim["start"] == created["start"] + len("🎉🎉 Update: ")
     assert claim["utf16_start"] == created["utf16_start"] + len("🎉🎉 Update: ") + 2
     assert claim["utf16_start"] == utf16(new_text, claim["start"])
+
+
+def test_an_orphaned_claim_counts_utf16_in_its_own_revision(client_for, reviewer, submitter, intl):
+    # Its offsets point into the revision it was marked on, not the article's current text:
+    # every read (one claim, the list, the article, the expanded article list) says the same.
+    client = client_for(reviewer)
+    created = mark(client, intl, exact="unemployment fell").data
+    new_text = "🎉🎉 " + intl.text.replace(
+        "Minister 🙂 said unemployment fell to 4.1% 📉", "Nobody"
+    )
+    revised = client_for(submitter).post(
+        "/api/v1/articles/", {"url": intl.url, "title": "T", "text": new_text}, format="json"
+    )
+    assert revised.status_code == 200, revised.data
+    expected = (utf16(TEXT, created["start"]), utf16(TEXT, created["end"]))
+    detail = client.get(f"/api/v1/claims/{created['id']}/").data
+    listed = client.get("/api/v1/claims/").data["results"][0]
+    article = client.get(f"/api/v1/articles/{intl.pk}/").data["claims"][0]
+    expanded = client.get("/api/v1/articles/?expand=claims").data["results"][0]["claims"][0]
+    for data in (revised.data["claims"][0], detail, listed, article, expanded):
+        assert data["id"] == created["id"]
+        assert data["anchor_state"] == "orphaned"
+        assert data["revision"] == 1
+        assert (data["utf16_start"], data["utf16_end"]) == expected

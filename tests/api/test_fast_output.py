@@ -48,14 +48,12 @@ def test_fast_output_matches_drf(
 
 
 def test_article_body_claims_match_the_claim_list(editor: Any, reviewer: Any) -> None:
-    from annotations.api.views import _claims_for_body
-
     article = article_create(by=editor, url="https://news.example.org/body", text=ARTICLE_TEXT)
     claim = claim_create(article=article, by=reviewer, exact="North Korea is training")
     claim_create(article=article, by=reviewer, exact="Rutte said Monday")
     evidence_attach(claim=claim, by=reviewer, url="https://example.org/c", stance="refutes")
     listed = list(selectors.claim_list(user=editor).filter(article=article))
-    body = _claims_for_body(editor, article)
+    body = selectors.article_claims_for_output(user=editor, article=article)
     key = lambda row: row["id"]  # noqa: E731
     expected = sorted(s.ClaimOutput(listed, many=True).data, key=key)
     assert sorted(s.ClaimOutput(body, many=True).data, key=key) == expected
