@@ -203,6 +203,27 @@ class LinkCheck(models.Model):
         return f"{self.link_id} {self.health} @ {self.checked_at:%Y-%m-%d %H:%M}"
 
 
+class LinkCheckDay(models.Model):
+    """Link checks of one day and health that retention rolled up (`linkhealth.retention`).
+
+    The stale-sources chart counts these plus the checks still kept, so a day reads the same
+    before and after its checks are pruned.
+    """
+
+    day = models.DateField()
+    health = models.CharField(max_length=12, choices=LinkHealth.choices)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-day", "health")
+        constraints = [
+            models.UniqueConstraint(fields=("day", "health"), name="linkcheckday_day_health"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.health}: {self.count}"
+
+
 class Stance(models.TextChoices):
     SUPPORTS = "supports", "supports"
     REFUTES = "refutes", "refutes"

@@ -393,6 +393,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.linkhealth.tasks.enqueue_due_links",
         "schedule": env.float("LINKCHECK_BEAT_SECONDS", default=60.0),
     },
+    "prune-link-checks": {
+        "task": "annotations.linkhealth.tasks.prune_link_checks",
+        "schedule": 86400.0,
+    },
     "purge-idempotency-keys": {
         "task": "factcheck.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -446,6 +450,12 @@ LINKCHECK_ARCHIVE_AVAILABILITY_URL = env.str(
 )
 LINK_STALE_AFTER_DAYS = env.int("LINK_STALE_AFTER_DAYS", default=30)
 LINKCHECK_RECENT_CHECKS_SHOWN = 5
+# Retention (annotations.linkhealth.retention, `manage.py prune_link_checks`, a daily beat
+# job): every change of health is kept, plus each link's last KEEP_LAST checks and everything
+# younger than MIN_AGE_DAYS; older checks are rolled up into per-day counts per health.
+LINKCHECK_RETENTION_KEEP_LAST = env.int("LINKCHECK_RETENTION_KEEP_LAST", default=20)
+LINKCHECK_RETENTION_MIN_AGE_DAYS = env.int("LINKCHECK_RETENTION_MIN_AGE_DAYS", default=14)
+LINKCHECK_RETENTION_BATCH_LINKS = env.int("LINKCHECK_RETENTION_BATCH_LINKS", default=500)
 
 # --- Publishing -----------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck desk")

@@ -22,3 +22,8 @@ class LinkHealth(models.TextChoices):
     BLOCKED = "blocked", "blocked"
     SOFT_404 = "soft_404", "soft 404"
     UNSAFE = "unsafe", "unsafe"
+
+
+# A link that answered but is gone: the classifier reads a link's recent checks of these
+# healths to tell one that stays broken (dead) from one that failed once.
+BROKEN_HEALTHS: tuple[LinkHealth, ...] = (LinkHealth.BROKEN, LinkHealth.DEAD)

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from annotations import selectors
-from annotations.models import Claim, Evidence, LinkCheck
+from annotations.models import Claim, Evidence, LinkCheck, LinkCheckDay
 from annotations.querysets import evidence_stale_q
 from factcheck.errors import Forbidden
 from factcheck.roles import EDITOR, REVIEWER, is_editor
@@ -268,4 +268,9 @@ def link_health_by_day(*, days: int = 30, today: date | None = None) -> list[dic
     for row in rows:
         if row["day"] in by_day:
             by_day[row["day"]][row["health"]] = row["n"]
+    # Checks retention pruned were counted into LinkCheckDay (annotations.linkhealth.retention).
+    rolled_up = LinkCheckDay.objects.filter(day__gte=first, day__lte=today)
+    for day, health, n in rolled_up.values_list("day", "health", "count"):
+        counts = by_day[day]
+        counts[health] = counts.get(health, 0) + n
     return [{"day": d, "counts": c} for d, c in by_day.items()]
