@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotations.linkhealth.services import link_request_check
+from annotations.linkhealth.links import link_request_check
 from annotations.models import (
     AnchorState,
     Article,

@@ -88,7 +88,8 @@ def test_the_console_log_handler_masks_url_secrets() -> None:
 
 @pytest.mark.django_db
 def test_a_link_checks_error_message_masks_the_url_it_names(local_site: Any) -> None:
-    from annotations.linkhealth.services import link_get_or_create, links_check_batch
+    from annotations.linkhealth.batches import links_check_batch
+    from annotations.linkhealth.links import link_get_or_create
     from annotations.models import LinkCheck
 
     bad = f"http://[::1?token={SECRET}"  # not a URL: the checker reports it as given

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from annotations import selectors, webannotation
 from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
-from annotations.linkhealth.services import link_request_check
+from annotations.linkhealth.links import link_request_check
 from annotations.models import Article, Claim
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services

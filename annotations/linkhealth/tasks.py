@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations.linkhealth import services
+from annotations.linkhealth import archive, batches, leases, recording
 from factcheck.broker import enqueue
 from factcheck.egress.config import shared_limits
 
@@ -32,8 +32,8 @@ RETRYABLE = (OperationalError, InterfaceError)
 def _time_budget() -> float:
     # Start no fetch that could still be running when the soft time limit strikes or the
     # batch's leases run out.
-    soft = services.fetch_time_budget(settings.CELERY_TASK_SOFT_TIME_LIMIT)
-    return min(soft, services.lease_time_budget())
+    soft = leases.fetch_time_budget(settings.CELERY_TASK_SOFT_TIME_LIMIT)
+    return min(soft, leases.lease_time_budget())
 
 
 def _delivery_count(task: Any) -> int:
@@ -54,12 +54,12 @@ def _check(task: Any, link_ids: list[int], *, enqueued_at: str | None = None) ->
     prefix = f"task:{task.request.id}"
     deliveries = _delivery_count(task)
     if deliveries > settings.LINKCHECK_MAX_DELIVERIES:
-        recorded = services.links_give_up(
+        recorded = recording.links_give_up(
             link_ids=link_ids, attempt_prefix=prefix, deliveries=deliveries - 1
         )
         logger.error("link check %s gave up after %s deliveries", task.request.id, deliveries - 1)
         return {"gave_up": recorded}
-    outcome = services.links_check_batch(
+    outcome = batches.links_check_batch(
         link_ids=link_ids,
         attempt_prefix=prefix,
         time_budget=_time_budget(),
@@ -115,7 +115,7 @@ def check_links_batch(  # type: ignore[no-untyped-def]
 
 @shared_task(acks_late=True)
 def enqueue_due_links(limit: int | None = None) -> int:
-    return len(services.links_enqueue_due(limit=limit))
+    return len(batches.links_enqueue_due(limit=limit))
 
 
 @shared_task(
@@ -127,4 +127,4 @@ def enqueue_due_links(limit: int | None = None) -> int:
     max_retries=3,
 )
 def evidence_find_archive(evidence_id: str) -> str:
-    return services.evidence_find_archive(evidence_id=evidence_id)
+    return archive.evidence_find_archive(evidence_id=evidence_id)

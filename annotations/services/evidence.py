@@ -10,11 +10,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from annotations.linkhealth.services import (
-    evidence_request_archive,
-    link_get_or_create,
-    link_schedule_check,
-)
+from annotations.linkhealth.archive import evidence_request_archive
+from annotations.linkhealth.links import link_get_or_create, link_schedule_check
 from annotations.models import Claim, Evidence, Link
 from factcheck.db import column_max_length
 from factcheck.errors import Conflict, DomainError

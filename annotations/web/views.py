@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from annotations import selectors
-from annotations.linkhealth.services import link_request_check
+from annotations.linkhealth.links import link_request_check
 from annotations.models import AnchorState, Claim
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services

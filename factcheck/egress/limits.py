@@ -12,16 +12,14 @@
   soft-404 probes, not archive look-ups).
 - `delivery_count`: how many times a task id was delivered, so a task that kills its worker
   every time is given up instead of looping forever.
-- The soft-404 probe of each host, cached for every worker.
+The link checker keeps its soft-404 probes under the same prefix (`linkhealth.probes`), through
+`SharedLimits.client`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import json
-import logging
 import random
 import secrets
 import time
@@ -30,8 +28,6 @@ from typing import Any
 
 import redis
 import redis.asyncio as aredis
-
-logger = logging.getLogger(__name__)
 
 PREFIX = "linkcheck"
 
@@ -338,7 +334,7 @@ class RedisHostGate:
 
 
 class SharedLimits:
-    """The synchronous side: breaker outcomes, delivery counts, the soft-404 probe cache."""
+    """The synchronous side: breaker outcomes, delivery counts."""
 
     def __init__(self, url: str, config: LimitConfig) -> None:
         self.url = url
@@ -387,24 +383,3 @@ class SharedLimits:
         pipe.incr(key)
         pipe.expire(key, 7 * 24 * 3600)
         return int(self._retrying(pipe.execute)[0])
-
-    # The probe cache fails open: with Redis away each process probes for itself.
-
-    def probe_get(self, origin: str) -> dict[str, Any] | None:
-        try:
-            raw = self.client.get(f"{PREFIX}:probe:{origin}")
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            logger.warning("soft-404 probe cache unavailable: %s", exc)
-            return None
-        if not raw:
-            return None
-        data = json.loads(raw)
-        data["body"] = base64.b64decode(data["body"])
-        return data  # type: ignore[no-any-return]
-
-    def probe_set(self, origin: str, data: dict[str, Any], ttl_seconds: int) -> None:
-        stored = dict(data, body=base64.b64encode(data["body"][:65536]).decode())
-        try:
-            self.client.set(f"{PREFIX}:probe:{origin}", json.dumps(stored), ex=ttl_seconds)
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            logger.warning("soft-404 probe cache unavailable: %s", exc)

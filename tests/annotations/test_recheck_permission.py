@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.linkhealth.services import link_request_check
+from annotations.linkhealth.links import link_request_check
 from annotations.models import Evidence, Link
 from factcheck.errors import Forbidden
 

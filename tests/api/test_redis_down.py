@@ -216,18 +216,18 @@ def test_webhook_fan_out_commits_its_deliveries(
 
 
 def test_soft404_probe_cache_fails_open(dead_redis: DeadRedis) -> None:
-    from annotations.linkhealth import services
+    from annotations.linkhealth.probes import ProbeCache
     from factcheck.egress.config import shared_limits
 
     limits = shared_limits()
     assert limits is not None and limits.url == dead_redis.url(dead_redis.cache_port)
     origin = f"http://127.0.0.1:{dead_redis.cache_port}"
-    services._ProbeCache._local.pop(origin, None)
-    probes = services._ProbeCache(limits)
+    ProbeCache._local.pop(origin, None)
+    probes = ProbeCache(limits)
     try:
         assert probes.get(origin) == (False, None)  # a miss: the checker probes for itself
         probes.put(origin, None)  # kept in this process only
         assert dead_redis.count() == (2, 0)  # one attempt each, no 30-second retry loop
         assert probes.get(origin) == (True, None)
     finally:
-        services._ProbeCache._local.pop(origin, None)
+        ProbeCache._local.pop(origin, None)

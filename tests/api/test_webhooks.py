@@ -328,7 +328,7 @@ def test_evidence_stale_once_per_episode(
 ) -> None:
     """A link check that finds the evidence gone announces it; the next failing check of the
     same outage does not; a recovery and a new outage do again."""
-    from annotations.linkhealth.services import links_check_batch
+    from annotations.linkhealth.batches import links_check_batch
     from annotations.models import Link
     from annotations.services.evidence import evidence_attach
 

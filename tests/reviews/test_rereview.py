@@ -10,7 +10,7 @@ from django.core import mail
 
 from annotations.linkhealth.classify import Classification
 from annotations.linkhealth.health import LinkHealth
-from annotations.linkhealth.services import link_check_record
+from annotations.linkhealth.recording import link_check_record
 from annotations.models import Link
 from factcheck.egress.fetcher import FetchResult
 from reviews.models import Review

@@ -17,8 +17,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from annotations.linkhealth.batches import links_check_batch
 from annotations.linkhealth.health import LinkHealth
-from annotations.linkhealth.services import lease_time_budget, links_check_batch
+from annotations.linkhealth.leases import lease_time_budget
 from annotations.models import Link
 from factcheck.urlnorm import InvalidURL, canonical_url
 

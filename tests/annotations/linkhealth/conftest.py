@@ -22,10 +22,10 @@ def _clear_linkcheck_keys(url: str) -> None:
 
 @pytest.fixture(autouse=True)
 def fresh_linkcheck_state(settings: Any) -> Iterator[None]:
-    from annotations.linkhealth.services import _ProbeCache
+    from annotations.linkhealth.probes import ProbeCache
 
-    _ProbeCache._local.clear()
+    ProbeCache._local.clear()
     if settings.LINKCHECK_REDIS_URL:
         _clear_linkcheck_keys(settings.LINKCHECK_REDIS_URL)
     yield
-    _ProbeCache._local.clear()
+    ProbeCache._local.clear()

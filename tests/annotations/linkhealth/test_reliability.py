@@ -202,7 +202,7 @@ def test_redis_restart_while_a_batch_runs_loses_nothing(
 def test_batch_delivered_after_a_newer_check_skips_that_link(
     start_worker: Any, slow_site: Site, settings: Any
 ) -> None:
-    from annotations.linkhealth import services
+    from annotations.linkhealth import batches
 
     settings.LINKCHECK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     settings.LINKCHECK_ALLOWED_PORTS = [slow_site.port]
@@ -210,9 +210,9 @@ def test_batch_delivered_after_a_newer_check_skips_that_link(
     ids = make_links(slow_site, 3)
     # The beat enqueues one batch; no worker is up yet, the message waits in Redis (as a
     # batch whose worker was killed waits for its redelivery).
-    assert sorted(services.links_enqueue_due()) == sorted(ids)
+    assert sorted(batches.links_enqueue_due()) == sorted(ids)
     # Meanwhile one of its links is checked by someone else.
-    services.links_check_batch(link_ids=[ids[0]], attempt_prefix="elsewhere", shared=False)
+    batches.links_check_batch(link_ids=[ids[0]], attempt_prefix="elsewhere", shared=False)
     assert LinkCheck.objects.filter(link_id=ids[0]).count() == 1
     worker = start_worker(extra_env=worker_env(slow_site), concurrency=1)
     worker.wait_for("'skipped': 1}")  # the batch task's result, logged when it succeeds

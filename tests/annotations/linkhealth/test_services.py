@@ -18,9 +18,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from annotations.linkhealth import services
+from annotations.linkhealth import archive, batches, leases, recording
 from annotations.linkhealth.classify import Classification
 from annotations.linkhealth.health import LinkHealth
+from annotations.linkhealth.probes import ProbeCache
 from annotations.models import Link, LinkCheck
 from factcheck.egress import config as egress_config
 from factcheck.egress.fetcher import FetchResult, origin_key
@@ -159,8 +160,8 @@ def make_links(*urls: str) -> list[Link]:
     ]
 
 
-def check(links: list[Link], prefix: str = "t1", **kw: Any) -> services.BatchOutcome:
-    return services.links_check_batch(
+def check(links: list[Link], prefix: str = "t1", **kw: Any) -> batches.BatchOutcome:
+    return batches.links_check_batch(
         link_ids=[link.pk for link in links], attempt_prefix=prefix, **kw
     )
 
@@ -210,7 +211,7 @@ def test_soft_404_probe_is_fetched_once_per_host_and_cached(settings: Any) -> No
         probes = [h for h in srv.hits if "factcheck-probe" in h]
         assert len(probes) == 1
         # Another batch (another process even: the probe is in Redis) does not probe again.
-        services._ProbeCache._local.clear()
+        ProbeCache._local.clear()
         check(links, prefix="t2")
         assert len([h for h in srv.hits if "factcheck-probe" in h]) == 1
     finally:
@@ -225,7 +226,7 @@ def test_not_modified_keeps_the_fingerprint_and_validators(site: Site) -> None:
     assert link.etag == '"a1"' and link.fingerprint
     before = link.fingerprint
     result = FetchResult(url=link.url, final_url=link.url, status_code=304, method="GET")
-    check_row = services.link_check_record(
+    check_row = recording.link_check_record(
         link_id=link.pk,
         result=result,
         verdict=Classification(LinkHealth.OK, reason="not modified"),
@@ -254,7 +255,7 @@ def test_changed_page_marks_evidence_changed(site: Site, reviewer: Any, monkeypa
         url=evidence.link.url, final_url=evidence.link.url, status_code=200, method="GET",
         headers={"content-type": "text/html"}, body=SHELL.encode(),
     )  # fmt: skip
-    services.link_check_record(
+    recording.link_check_record(
         link_id=evidence.link_id,
         result=result,
         verdict=Classification(LinkHealth.OK),
@@ -336,12 +337,10 @@ def test_bad_input_each_gets_a_health_and_a_message(site: Site, settings: Any) -
 
 def test_batch_skips_links_leased_elsewhere_or_deleted_and_says_which(site: Site) -> None:
     free, busy, doomed = make_links(*(site.url(f"/article/{i}") for i in range(3)))
-    assert services.links_lease(link_ids=[busy.pk], owner="another-worker")
+    assert leases.links_lease(link_ids=[busy.pk], owner="another-worker")
     doomed_id = doomed.pk
     doomed.delete()
-    outcome = services.links_check_batch(
-        link_ids=[free.pk, busy.pk, doomed_id], attempt_prefix="t1"
-    )
+    outcome = batches.links_check_batch(link_ids=[free.pk, busy.pk, doomed_id], attempt_prefix="t1")
     assert outcome.recorded == {free.pk: "ok"}
     assert outcome.skipped == {busy.pk: "leased", doomed_id: "gone"}
     assert site.hits.count("/article/1") == 0  # the leased link was left to its holder
@@ -532,7 +531,7 @@ def test_archive_lookup_through_the_safe_fetcher(
     evidence = evidence_attach(
         claim=claim, by=reviewer, url="https://example.org/x", stance="supports"
     )
-    outcome = services.evidence_find_archive(evidence_id=evidence.pk)
+    outcome = archive.evidence_find_archive(evidence_id=evidence.pk)
     evidence.refresh_from_db()
     assert (
         evidence.archive_url == "https://web.archive.org/web/20240101000000/https://example.org/x"
@@ -545,14 +544,14 @@ def test_archive_lookup_through_the_safe_fetcher(
     asked = parse_qs(urlsplit(path).query)
     assert asked["url"] == ["https://example.org/x"]
     assert asked["timestamp"][0] == evidence.created_at.strftime("%Y%m%d%H%M%S")
-    assert services.evidence_find_archive(evidence_id=evidence.pk) == "already-archived"
+    assert archive.evidence_find_archive(evidence_id=evidence.pk) == "already-archived"
 
 
 def test_archive_answers_without_a_snapshot() -> None:
-    assert services.parse_archive_availability(b'{"archived_snapshots": {}}') == ""
-    assert services.parse_archive_availability(b"not json") == ""
+    assert archive.parse_archive_availability(b'{"archived_snapshots": {}}') == ""
+    assert archive.parse_archive_availability(b"not json") == ""
     assert (
-        services.parse_archive_availability(
+        archive.parse_archive_availability(
             b'{"archived_snapshots": {"closest": {"available": true, "url": "javascript:x"}}}'
         )
         == ""
@@ -716,7 +715,7 @@ def test_stored_refusal_never_shows_the_address_a_name_resolved_to(
     result = fetch_sync(url, policy=policy, resolver=intranet)
     assert (result.error_class, result.hops, result.status_code) == ("unsafe", [], None)
     (link,) = make_links(url)
-    services.link_check_record(
+    recording.link_check_record(
         link_id=link.pk,
         result=result,
         verdict=classify(result, now=timezone.now()),
