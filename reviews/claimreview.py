@@ -14,7 +14,9 @@ Decisions:
   highlights the quote; quotes longer than `FRAGMENT_MAX_CHARS` use `textStart,textEnd`.
 - `reviewRating` always names the verdict (`alternateName`) and the scale (5 best, 1 worst);
   `misleading` and `unproven` have no place on that scale, so they carry no `ratingValue`.
-- `datePublished` is the first publication; `dateModified` the latest (after a correction).
+- `datePublished` is the first publication; `dateModified` the latest (after a correction or
+  an update). What is shown is the live publication: the words, claimant, summary and verdict
+  as published, whatever the claim and the review say now.
 """
 
 from __future__ import annotations
@@ -138,8 +140,9 @@ def review_rating(verdict: str) -> dict[str, Any]:
     return rating
 
 
-def claim_author(claim: Any) -> dict[str, str] | None:
-    claimant = (claim.claimant or "").strip()
+def claim_author(claim: Any, claimant: str | None = None) -> dict[str, str] | None:
+    """Who made the claim: `claimant` (as published) when given, else the claim's own."""
+    claimant = (claim.claimant if claimant is None else claimant or "").strip()
     if claimant:
         return _party(claimant)
     article = claim.article
@@ -156,13 +159,23 @@ def claimreview_jsonld(
     review: Any,
     organization_name: str,
     organization_url: str,
+    publication: Any | None = None,
     with_context: bool = True,
 ) -> dict[str, Any]:
-    """The ClaimReview of a published review (the caller checks it is published)."""
+    """The ClaimReview of a published review (the caller checks it is published).
+
+    `publication` is the version served (the review's live publication): the quote, claimant,
+    summary and verdict as published, and its date as `dateModified`. Without one, the claim
+    and review as they are now are shown.
+    """
     article = claim.article
+    shown = publication if publication is not None else claim
+    exact, summary = shown.exact, (shown.summary or "").strip()
+    verdict = publication.verdict if publication is not None else review.verdict
+    modified = publication.published_at if publication is not None else review.published_at
     organization = {"@type": "Organization", "name": organization_name, "url": organization_url}
     item: dict[str, Any] = {"@type": "Claim"}
-    author = claim_author(claim)
+    author = claim_author(claim, shown.claimant)
     if author:
         item["author"] = author
     if article.published_at:
@@ -170,7 +183,7 @@ def claimreview_jsonld(
     if article.url:
         appearance: dict[str, Any] = {
             "@type": "CreativeWork",
-            "url": url_with_text_fragment(article.url, claim.exact),
+            "url": url_with_text_fragment(article.url, exact),
             "headline": article.title,
         }
         if article.publisher:
@@ -183,13 +196,13 @@ def claimreview_jsonld(
         {
             "@type": "ClaimReview",
             "url": claim_public_url(organization_url=organization_url, claim_id=claim.pk),
-            "claimReviewed": (claim.summary or "").strip() or claim.exact,
+            "claimReviewed": summary or exact,
             "itemReviewed": item,
             "author": organization,
-            "reviewRating": review_rating(review.verdict),
-            "datePublished": _iso(review.first_published_at or review.published_at),
+            "reviewRating": review_rating(verdict),
+            "datePublished": _iso(review.first_published_at or modified),
         }
     )
-    if review.published_at and review.published_at != review.first_published_at:
-        body["dateModified"] = _iso(review.published_at)
+    if modified and review.first_published_at and modified != review.first_published_at:
+        body["dateModified"] = _iso(modified)
     return body

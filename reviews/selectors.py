@@ -13,8 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from annotations.models import ArticleRevision, Claim, Evidence
 from factcheck.errors import Forbidden, NotFound
 from factcheck.roles import is_editor, is_reviewer
-from reviews.models import Correction, Review
-from reviews.workflow import State
+from reviews.models import Correction, Publication, Review
 
 # The fields each trail shows, old -> new. Bookkeeping (version, timestamps, fingerprints)
 # is left out: it changes with everything and says nothing to a reader.
@@ -169,17 +168,39 @@ def correction_list() -> QuerySet[Correction]:
 
 
 def published_review_list() -> QuerySet[Review]:
-    """Published reviews with what their ClaimReview needs, in one query."""
-    return Review.objects.filter(state=State.PUBLISHED).select_related("claim", "claim__article")
+    """Reviews with a live publication, with what their ClaimReview needs, in one query.
+
+    Whatever the review's state: a reopened check stays online, serving its live publication
+    (`Review.live_publication`), until the next approval replaces it.
+    """
+    return Review.objects.filter(live_publication__isnull=False).select_related(
+        "claim", "claim__article", "live_publication"
+    )
 
 
 def published_review_get(*, claim_id: Any) -> Review:
-    """The published review of a claim. Anything else (no such claim, not published) is the
-    same 404, so the public endpoints never tell which claims exist."""
+    """The published review of a claim. Anything else (no such claim, never published) is
+    the same 404, so the public endpoints never tell which claims exist."""
     review = published_review_list().filter(claim_id=claim_id).first()
     if review is None:
         raise NotFound("No published fact check for this claim.")
     return review
+
+
+def publication_list(*, user: Any, claim_id: Any) -> QuerySet[Publication]:
+    """The published versions of a claim's fact check, oldest first (number 1 first).
+
+    The desk (reviewers and editors) reads them for any claim it can see, an empty list for
+    one never published. They are public record otherwise: anyone reads them for a claim that
+    has a live publication, and any other claim is the public endpoints' same 404.
+    """
+    if user_may_read_review(user):
+        review = Review.objects.filter(claim_id=claim_id).first()
+    else:
+        review = published_review_list().filter(claim_id=claim_id).first()
+    if review is None:
+        raise NotFound("No published fact check for this claim.")
+    return Publication.objects.filter(review=review).select_related("approved_by")
 
 
 def claims_ever_published(*, claim_ids: Iterable[Any] | QuerySet[Any]) -> set[Any]:

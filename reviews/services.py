@@ -19,7 +19,8 @@ from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import EDITOR, is_editor, is_reviewer
-from reviews.models import Correction, Review
+from reviews.models import Correction, PublicationKind, Review
+from reviews.publishing import publication_write, reasons_clear, reasons_sync
 from reviews.selectors import claim_may_edit, claims_ever_published
 from reviews.tasks import notify_rereview
 from reviews.webhooks.events import events_emit
@@ -148,10 +149,15 @@ def review_transition(
     elif action == Action.APPROVE:
         _check_publishable(review)
         now = timezone.now()
-        if review.first_published_at is not None:
+        corrected = review.first_published_at is not None
+        if corrected:
             # Published before and reopened since: this publication is a correction.
             note = _require(note, "note", "Publishing again is a correction: give the reason.")
-            previous = _last_published_verdict(review)
+            previous = (
+                review.live_publication.verdict
+                if review.live_publication is not None
+                else _last_published_verdict(review)
+            )
             Correction.objects.create(
                 review=review,
                 previous_verdict=previous or review.verdict,
@@ -163,8 +169,16 @@ def review_transition(
             review.first_published_at = now
         review.published_at = now
         review.approved_by = by
-        review.needs_rereview = False
-        review.rereview_reason = ""
+        publication_write(
+            review=review,
+            by=by,
+            kind=PublicationKind.CORRECTION if corrected else PublicationKind.FIRST,
+            note=(note or "").strip(),
+            when=now,
+        )
+        # An approval answers every open reason: the editor published what they saw.
+        reasons_clear(review=review, how="republished", by=by)
+        reasons_sync(review)
     elif action in (Action.RETURN, Action.MARK_NOT_CHECKABLE, Action.REOPEN):
         note = _require(note, "note", f"Say why when you {action.replace('_', ' ')}.")
         if action == Action.REOPEN and review.assignee_id is None:

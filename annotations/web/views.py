@@ -27,22 +27,25 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from annotations import selectors
 from annotations.linkhealth.links import link_request_check
-from annotations.models import AnchorState, Claim
+from annotations.models import AnchorState, Claim, Stance
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
 from annotations.web import forms, present, queries
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
+from annotations.web.present import VERDICT_GROUP
 from factcheck.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_reviewer, user_roles
 from reviews import services as review_services
 from reviews.claimreview import claimreview_jsonld
+from reviews.models import PublicationKind
 from reviews.selectors import claim_may_edit, published_review_get
 from reviews.services import review_transition
 from reviews.workflow import (
     TRANSITION_INPUTS,
     Action,
     State,
+    Verdict,
     available_actions,
     transition_inputs,
 )
@@ -588,17 +591,32 @@ def stale_sources(request: HttpRequest) -> HttpResponse:
 @require_GET
 def published_claim(request: HttpRequest, claim_id: UUID) -> HttpResponse:
     """The public page of a fact check, with its ClaimReview for crawlers. Its address is the
-    ClaimReview `url` (`{FACTCHECK_ORGANIZATION_URL}claims/{id}/`)."""
+    ClaimReview `url` (`{FACTCHECK_ORGANIZATION_URL}claims/{id}/`).
+
+    It shows the live publication (the words, verdict, rationale and sources as published),
+    whatever the review does now: a reopened check stays online as it was published. A notice
+    is shown only when an editor published one.
+    """
     try:
         review = published_review_get(claim_id=claim_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     claim = review.claim
+    publication = review.live_publication
+    if publication is None:  # published_review_get serves only reviews with one
+        raise Http404("No published fact check for this claim.")
     jsonld = claimreview_jsonld(
         claim=claim,
         review=review,
+        publication=publication,
         organization_name=settings.FACTCHECK_ORGANIZATION_NAME,
         organization_url=settings.FACTCHECK_ORGANIZATION_URL,
+    )
+    approved_at = (
+        review.publications.exclude(kind=PublicationKind.UPDATE)
+        .order_by("-number")
+        .values_list("published_at", flat=True)
+        .first()
     )
     return render(
         request,
@@ -606,9 +624,18 @@ def published_claim(request: HttpRequest, claim_id: UUID) -> HttpResponse:
         {
             "claim": claim,
             "review": review,
-            "kind": present.claim_kind(review),
+            "publication": publication,
+            "approved_at": approved_at or publication.published_at,
+            "updated_at": (
+                publication.published_at if publication.kind == PublicationKind.UPDATE else None
+            ),
+            "verdict_label": Verdict(publication.verdict).label,
+            "kind": VERDICT_GROUP.get(Verdict(publication.verdict), "v-mixed"),
             "jsonld": jsonld,
-            "evidence": list(claim.evidence.select_related("link")),
+            "evidence": [
+                {**item, "stance_label": Stance(item["stance"]).label if item.get("stance") else ""}
+                for item in publication.evidence
+            ],
             "corrections": list(review.corrections.all()),
             "organization": settings.FACTCHECK_ORGANIZATION_NAME,
             "is_desk": bool(user_roles(request.user)),

@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from factcheck.serializers import StrictInput
 from reviews.claimreview import claim_public_url, claimreview_jsonld
-from reviews.models import Correction, Review
+from reviews.models import Correction, Publication, Review
 from reviews.workflow import Action, Verdict, available_actions
 
 
@@ -60,6 +60,49 @@ class TransitionInput(StrictInput):
         required=False,
     )
     note = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
+
+
+class PublishedEvidenceOutput(serializers.Serializer):
+    url = serializers.CharField()
+    title = serializers.CharField(allow_blank=True)
+    stance = serializers.CharField()
+    archive_url = serializers.CharField(allow_blank=True)
+
+
+class PublicationOutput(serializers.ModelSerializer):
+    """One published version, as it was published (immutable)."""
+
+    evidence = PublishedEvidenceOutput(many=True, read_only=True)
+    # Plain string in the schema: the verdict enum is named once, by ReviewOutput.verdict.
+    verdict = serializers.CharField(read_only=True, help_text="A verdict.")
+    approved_by = serializers.SerializerMethodField(
+        help_text="The approving editor's username; null outside the desk."
+    )
+
+    class Meta:
+        model = Publication
+        fields = (
+            "number",
+            "kind",
+            "exact",
+            "prefix",
+            "suffix",
+            "article_revision",
+            "claimant",
+            "summary",
+            "verdict",
+            "rationale",
+            "evidence",
+            "approved_by",
+            "published_at",
+            "note",
+        )
+        read_only_fields = fields
+
+    def get_approved_by(self, obj: Publication) -> str | None:
+        if not self.context.get("desk"):
+            return None
+        return obj.approved_by.get_username()
 
 
 class HistoryChangeOutput(serializers.Serializer):
@@ -132,6 +175,7 @@ class ClaimReviewOutput(serializers.Serializer):
         return claimreview_jsonld(
             claim=instance.claim,
             review=instance,
+            publication=instance.live_publication,
             organization_name=self.context["organization_name"],
             organization_url=self.context["organization_url"],
         )

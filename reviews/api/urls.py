@@ -12,6 +12,11 @@ urlpatterns = [
     ),
     path("claims/<uuid:pk>/history/", v.ClaimHistoryView.as_view(), name="claim-history"),
     path("claims/<uuid:pk>/claimreview/", v.ClaimReviewView.as_view(), name="claim-claimreview"),
+    path(
+        "claims/<uuid:pk>/publications/",
+        v.PublicationListView.as_view(),
+        name="claim-publications",
+    ),
     path("claimreviews/", v.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("corrections/", v.CorrectionListView.as_view(), name="correction-list"),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),

@@ -23,6 +23,7 @@ from reviews.api.serializers import (
     ClaimReviewOutput,
     CorrectionOutput,
     HistoryEntryOutput,
+    PublicationOutput,
     ReviewOutput,
     TransitionInput,
 )
@@ -30,8 +31,10 @@ from reviews.models import Review
 from reviews.selectors import (
     claim_history,
     correction_list,
+    publication_list,
     published_review_get,
     published_review_list,
+    user_may_read_review,
 )
 from reviews.services import review_transition
 
@@ -140,6 +143,28 @@ class ClaimReviewView(APIView):
     def get(self, request: Request, pk: Any) -> Response:
         review = published_review_get(claim_id=pk)
         return Response(ClaimReviewOutput(review, context=_organization()).data)
+
+
+class PublicationListView(APIView):
+    """The published versions of a claim's fact check, oldest first (number 1 first).
+
+    Public record: anyone reads them for a claim that was published (also while it is
+    reopened); the desk reads them for every claim (empty when never published). Any other
+    claim is the same 404 as the ClaimReview's. The approver's name is for the desk only.
+    """
+
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        responses={
+            200: PublicationOutput(many=True),
+            404: OpenApiResponse(description="No published fact check for this claim."),
+        }
+    )
+    def get(self, request: Request, pk: Any) -> Response:
+        publications = publication_list(user=request.user, claim_id=pk)
+        desk = user_may_read_review(request.user)
+        return Response(PublicationOutput(publications, many=True, context={"desk": desk}).data)
 
 
 class PublishedCursorPagination(CursorPagination):

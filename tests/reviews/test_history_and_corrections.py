@@ -100,7 +100,10 @@ def test_republishing_is_a_public_correction_with_its_reason(
     reopen = act(ed, published, current_etag(published), action="reopen")
     assert reopen.status_code == 400 and "note" in reopen.data
     step(ed, published, action="reopen", note="New MoD estimate.")
-    assert client_for(None).get(f"/api/v1/claims/{published.pk}/claimreview/").status_code == 404
+    # Reopened, the check stays online as it was published until the next approval.
+    online = client_for(None).get(f"/api/v1/claims/{published.pk}/claimreview/")
+    assert online.status_code == 200
+    assert online.data["reviewRating"]["alternateName"] == "Mostly true"
     step(rev, published, action="submit", verdict="mixed", rationale="Estimates now differ.")
     no_reason = act(client_for(editor2), published, current_etag(published), action="approve")
     assert no_reason.status_code == 400 and "note" in no_reason.data
