@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations.linkhealth import archive, batches, leases, recording
+from annotations.linkhealth import archive, batches, leases, recording, retention
 from factcheck.broker import enqueue
 from factcheck.egress.config import shared_limits
 
@@ -128,3 +128,9 @@ def enqueue_due_links(limit: int | None = None) -> int:
 )
 def evidence_find_archive(evidence_id: str) -> str:
     return archive.evidence_find_archive(evidence_id=evidence_id)
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3)
+def prune_link_checks() -> int:
+    """Daily: bounded batches, each its own transaction; safe to run twice."""
+    return retention.link_checks_prune().deleted
