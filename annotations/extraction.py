@@ -290,7 +290,13 @@ def extract_html(
 
     if words < WALL_WORDS and signals.login:
         return _refused(Problem.LOGIN_WALL, "The page asks to sign in before the article.", base)
-    if words < WALL_WORDS and signals.consent:
+    # A cookie banner beside a short page is no wall: the wall is when what is left of the
+    # page is the banner itself (or nothing).
+    if (
+        words < WALL_WORDS
+        and signals.consent
+        and (words < MIN_WORDS or _CONSENT_WORDS.search(text))
+    ):
         return _refused(
             Problem.CONSENT_WALL, "The page is a cookie or consent wall, not the article.", base
         )

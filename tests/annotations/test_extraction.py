@@ -400,3 +400,19 @@ def test_a_gzip_bomb_is_not_inflated_past_the_cap(tmp_path) -> None:
 def test_html_content_types_are_extracted(content_type: str | None) -> None:
     e = extract(article_html().encode(), content_type=content_type, now=NOW)
     assert e.text == "\n\n".join(PARAGRAPHS)
+
+
+def test_a_short_page_beside_a_cookie_banner_is_no_consent_wall() -> None:
+    page = """<html><head><title>Quarterly release</title></head><body>
+    <div class="cookie-banner">We use cookies to improve this site. <button>Accept all</button>
+    <a href="/cookies">Manage preferences</a></div>
+    <main><article><h1>Unemployment, third quarter</h1>
+    <p>The unemployment rate among people aged 16 to 24 was 12% in the third quarter,
+    according to the Labour Force Survey published by the office on 14 November.</p>
+    <p>The number of people in employment rose to 9.4 million, the highest figure since the
+    series began, while vacancies fell for the ninth consecutive period.</p></article></main>
+    </body></html>"""
+    result = extract(page.encode(), content_type="text/html; charset=utf-8")
+    assert result.problem == ""
+    assert "was 12% in the third quarter" in result.text
+    assert "Accept all" not in result.text
