@@ -8,7 +8,6 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 
 from annotations.linkhealth.links import link_request_check
 from annotations.models import (
@@ -21,6 +20,7 @@ from annotations.models import (
     LinkCheck,
 )
 from annotations.querysets import evidence_stale_q
+from factcheck.audit_admin import AuditHistoryAdmin
 from factcheck.errors import DomainError, Forbidden
 from reviews.selectors import claims_ever_published
 
@@ -166,7 +166,7 @@ class StaleFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(AuditHistoryAdmin):
     list_display = (
         "exact_short",
         "article",
@@ -228,7 +228,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(AuditHistoryAdmin):
     list_display = ("url", "stance", "claim", "link_health", "changed", "added_by", "created_at")
     list_filter = ("stance", "link__health", "changed", "created_at")
     search_fields = ("url", "title", "note", "claim__exact")

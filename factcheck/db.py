@@ -91,7 +91,7 @@ def history_record_rows(
     extra_columns = ", ".join(quote(str(_field(hmeta, name).column)) for name in extra)
     values = [
         _field(hmeta, "history_date").get_db_prep_save(when, connection),
-        reason[:100],
+        reason,
         "~",
         getattr(by, "pk", None),
     ]

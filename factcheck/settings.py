@@ -174,6 +174,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "factcheck.clientip.client_ip"
 AXES_LOCKOUT_CALLABLE = "factcheck.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+# The audit history keeps each change's reason (a transition and its note) in full.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:queue"
 LOGOUT_REDIRECT_URL = "login"
@@ -243,8 +245,19 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Email (notifications) --------------------------------------------------------------------
+# Sent by the worker (reviews.tasks.send_notification_email), one email per notification.
+# SMTP: EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST* below.
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="factcheck@localhost")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The filebased backend's directory (one .log file per connection).
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -460,6 +473,8 @@ LINKCHECK_RETENTION_BATCH_LINKS = env.int("LINKCHECK_RETENTION_BATCH_LINKS", def
 # --- Publishing -----------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck desk")
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http://localhost:8000/")
+# Where the desk answers: notifications (in the API and by email) link to the claim there.
+FACTCHECK_DESK_URL = env.str("FACTCHECK_DESK_URL", default=FACTCHECK_ORGANIZATION_URL)
 
 # --- Logging --------------------------------------------------------------------------------
 # Error reports (DEBUG pages, error e-mails) hide secret settings by name, as Django does,

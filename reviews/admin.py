@@ -19,8 +19,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
+from factcheck.audit_admin import AuditHistoryAdmin
 from factcheck.errors import DomainError
 from factcheck.roles import EDITOR, REVIEWER
 from reviews.models import Correction, Review
@@ -126,7 +126,7 @@ admin.FieldListFilter.register(
 
 
 @admin.register(Review)
-class ReviewAdmin(SimpleHistoryAdmin):
+class ReviewAdmin(AuditHistoryAdmin):
     change_form_template = "admin/reviews/review/change_form.html"
     list_display = (
         "claim",

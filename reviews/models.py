@@ -85,7 +85,9 @@ class Review(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim_id}: {self.state}"
+        # The claim's words: what an admin page or an audit trail is about, for people.
+        quote = " ".join(self.claim.exact.split())
+        return f"“{quote if len(quote) <= 80 else quote[:79] + '…'}” ({self.get_state_display()})"
 
     @property
     def etag(self) -> str:

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +16,8 @@ from annotations.services.evidence import evidence_attach, evidence_delete
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
-from factcheck.roles import EDITOR, is_editor, is_reviewer
+from factcheck.roles import is_editor, is_reviewer
+from reviews import discussion
 from reviews.models import Correction, PublicationKind, Review
 from reviews.publishing import publication_write, reasons_clear, reasons_sync
 from reviews.selectors import claim_may_edit, claims_ever_published
@@ -37,7 +36,11 @@ logger = logging.getLogger(__name__)
 
 
 def review_create(*, claim: Any) -> Review:
-    return Review.objects.create(claim=claim)
+    review = Review(claim=claim)
+    # Whoever marked the claim opened its review (token requests have no history user).
+    review._history_user = claim.created_by  # type: ignore[attr-defined]
+    review.save()
+    return review
 
 
 def _require(value: str | None, field: str, message: str) -> str:
@@ -188,10 +191,14 @@ def review_transition(
         review.note = note.strip()
     review.version += 1
     reason = f"{action}: {old_state} -> {target}" + (f" ({review.note})" if note else "")
-    review._change_reason = reason[:100]  # type: ignore[attr-defined]
+    review._change_reason = reason  # type: ignore[attr-defined]
     # Token-authenticated API requests are invisible to the history middleware.
     review._history_user = by  # type: ignore[attr-defined]
     review.save()
+    # The note in full in the claim's thread, and the notifications of this transition.
+    discussion.transition_recorded(
+        review=review, action=action, by=by, note=note, old_state=old_state
+    )
     if action == Action.APPROVE:  # a correction keeps its first publication date
         corrected = review.first_published_at != review.published_at
         events_emit(event="claim.corrected" if corrected else "claim.published", subject=review)
@@ -259,7 +266,7 @@ def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
     review.needs_rereview = True
     review.rereview_reason = reason[:300]
     review.version += 1
-    review._change_reason = f"needs re-review: {reason}"[:100]  # type: ignore[attr-defined]
+    review._change_reason = f"needs re-review: {reason}"  # type: ignore[attr-defined]
     review.save()
     enqueue_on_commit(notify_rereview, review.pk)
 
@@ -292,34 +299,6 @@ def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> 
         if review.state == State.PUBLISHED:
             enqueue_on_commit(notify_rereview, review.pk)
     return len(reviews)
-
-
-def rereview_notify(*, review_id: int) -> None:
-    """Email the assignee and the editors that a published verdict needs another look."""
-    review = Review.objects.select_related("claim", "assignee").filter(pk=review_id).first()
-    if review is None:
-        return
-    user_model = get_user_model()
-    recipients = set(
-        user_model.objects.filter(groups__name=EDITOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-    if review.assignee and review.assignee.is_active and review.assignee.email:
-        recipients.add(review.assignee.email)
-    if not recipients:
-        return
-    send_mail(
-        subject=f"Re-review needed: {review.claim.exact[:60]}",
-        message=(
-            f"The published verdict '{review.verdict}' needs another look: "
-            f"{review.rereview_reason}.\nClaim: {review.claim.exact}\n"
-            f"Claim id: {review.claim_id}\n"
-        ),
-        from_email=None,
-        recipient_list=sorted(recipients),
-        fail_silently=True,
-    )
 
 
 # --- Edits of a claim and its evidence, under the review's lock --------------------------------

@@ -5,9 +5,22 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5
+)
 def notify_rereview(review_id: int) -> None:
-    # Email is sent here, never in the request or check that flagged the review.
-    from reviews.services import rereview_notify
+    # Notifications (and their emails) are written here, never in the request or check that
+    # flagged the review.
+    from reviews.notifications import rereview_notify
 
     rereview_notify(review_id=review_id)
+
+
+@shared_task(
+    acks_late=True, autoretry_for=(OSError,), retry_backoff=True, retry_jitter=True, max_retries=5
+)
+def send_notification_email(notification_id: int) -> None:
+    # smtplib's errors are OSErrors: a mail server that is down is retried with backoff.
+    from reviews.notifications import notification_email_send
+
+    notification_email_send(notification_id=notification_id)

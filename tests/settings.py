@@ -16,7 +16,11 @@ SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In-process tests read django.core.mail.outbox; a worker process is a separate one, so its
+# tests choose the filebased backend (EMAIL_FILE_PATH) through TEST_EMAIL_BACKEND.
+EMAIL_BACKEND = os.environ.get(
+    "TEST_EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"
+)
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 # Failed token authentications are counted per address in the shared Redis, which outlives
 # each test: the suite's many deliberate 401s must not add up to a 429 in a later test. The

@@ -8,6 +8,7 @@ from django import template
 
 from factcheck import urlnorm
 from factcheck.roles import ALL_ROLES, user_roles
+from reviews.notifications import notification_unread_count
 
 register = template.Library()
 
@@ -19,6 +20,12 @@ def roles_label(user: Any) -> str:
     if getattr(user, "is_superuser", False):
         return "admin"
     return ", ".join(r for r in sorted(ALL_ROLES) if r in roles) or "no role"
+
+
+@register.simple_tag
+def unread_notifications(user: Any) -> int:
+    """How many notifications the user has not read (the header's count)."""
+    return notification_unread_count(user=user)
 
 
 @register.filter

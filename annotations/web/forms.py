@@ -157,3 +157,28 @@ class ArticleSubmitForm(forms.Form):
     body = forms.CharField(
         strip=False, label="Article body", widget=forms.Textarea(attrs={"rows": 14})
     )
+
+
+class CommentForm(forms.Form):
+    # Emptiness, length and mentions are the service's to refuse (reviews.discussion).
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write a comment; @name mentions"}),
+    )
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class NotificationReadForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(coerce=int, required=False, choices=())
+    all = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Any id is parsed here; the service refuses those that are not the user's own.
+        self.fields["ids"].valid_value = lambda value: str(value).isdigit()  # type: ignore[attr-defined]
+
+
+class NotificationSettingsForm(forms.Form):
+    email = forms.BooleanField(required=False, label="Email me my notifications")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.web import views
+from annotations.web import inbox, views
 
 app_name = "web"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("evidence/<uuid:evidence_id>/remove/", views.evidence_remove, name="evidence-remove"),
     path("evidence/<uuid:evidence_id>/recheck/", views.evidence_recheck, name="evidence-recheck"),
     path("stale/", views.stale_sources, name="stale"),
+    path("claims/<uuid:claim_id>/comments/", inbox.comment_post, name="comment-post"),
+    path("notifications/", inbox.notifications, name="notifications"),
+    path("notifications/read/", inbox.notifications_read, name="notifications-read"),
+    path("notifications/settings/", inbox.notification_settings, name="notification-settings"),
 ]

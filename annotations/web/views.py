@@ -34,6 +34,7 @@ from annotations.web import forms, present, queries
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
 from annotations.web.present import VERDICT_GROUP
+from annotations.web.thread import claim_thread
 from factcheck.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_reviewer, user_roles
 from reviews import services as review_services
@@ -375,6 +376,8 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
         "is_correction": review.first_published_at is not None,
         "evidence": evidence,
         "timeline": queries.claim_timeline(user=request.user, claim=claim),
+        "thread": claim_thread(user=request.user, claim=claim),
+        "comment_form": forms.CommentForm(),
         "can_edit": claim_may_edit(request.user, claim),
         "is_published": review.state == State.PUBLISHED,
         "evidence_form": forms.EvidenceForm(),

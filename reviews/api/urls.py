@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reviews.api import discussion
 from reviews.api import views as v
 from reviews.webhooks import api as webhooks
 
@@ -16,6 +17,23 @@ urlpatterns = [
         "claims/<uuid:pk>/publications/",
         v.PublicationListView.as_view(),
         name="claim-publications",
+    ),
+    path("claims/<uuid:pk>/comments/", discussion.ClaimCommentsView.as_view(), name="claim-comments"),
+    path("notifications/", discussion.NotificationListView.as_view(), name="notification-list"),
+    path(
+        "notifications/read/",
+        discussion.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
+    path(
+        "notifications/settings/",
+        discussion.NotificationSettingsView.as_view(),
+        name="notification-settings",
+    ),
+    path(
+        "notifications/<int:pk>/",
+        discussion.NotificationDetailView.as_view(),
+        name="notification-detail",
     ),
     path("claimreviews/", v.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("corrections/", v.CorrectionListView.as_view(), name="correction-list"),
