@@ -17,9 +17,12 @@ from django.dispatch import Signal
 claim_created = Signal()
 
 # Re-anchoring onto a new article revision changed the words some claims quote, or left them
-# nowhere (orphaned). kwargs: ``reasons`` ({claim id: what changed, for people}), ``by`` (the
-# revision's author, or None). Sent by claims_reanchor once per revision, with every claim
-# concerned. A receiver returns how many claims it newly flagged (an int).
+# nowhere (orphaned). kwargs: ``reasons`` ({claim id: what changed, for people}), ``changes``
+# ({claim id: {"code": "wording_changed" | "claim_orphaned", "before": the words quoted until
+# now, "after": the words quoted now (None when orphaned), "revision": the new revision's
+# number}}, the same claims), ``by`` (the revision's author, or None). Sent by claims_reanchor
+# once per revision, with every claim concerned. A receiver returns how many claims it newly
+# flagged (an int).
 claims_wording_changed = Signal()
 
 # Evidence links were found broken, dead or a soft 404 by a link check. kwargs: ``links``
@@ -31,3 +34,8 @@ evidence_went_stale = Signal()
 # The page an evidence link points to changed since the evidence was attached (its fingerprint
 # moved). kwargs: ``claims`` ({claim id: why}). Sent by the link checker's recording.
 evidence_page_changed = Signal()
+
+# Evidence links that were stale (broken, dead or a soft 404) work again: a check found them ok
+# or permanently moved. kwargs: ``links`` ({link id: its new health}). Sent by the link
+# checker's recording, once per batch of results that has any.
+evidence_recovered = Signal()

@@ -107,14 +107,24 @@ def reasons_raise(*, review: Review, reasons: Sequence[Reason]) -> list[Rereview
     Call holding the review's row lock. A reason whose (code, subject) is open already is the
     same episode and is not added again (ON CONFLICT DO NOTHING backs that rule up).
     """
+    return reasons_raise_many(items=[(review, reason) for reason in reasons])
+
+
+def reasons_raise_many(*, items: Sequence[tuple[Review, Reason]]) -> list[RereviewReason]:
+    """`reasons_raise` for several reviews in two statements, whatever their number.
+
+    Call holding the reviews' row locks.
+    """
+    if not items:
+        return []
     open_now = set(
-        RereviewReason.objects.filter(review=review, cleared_at__isnull=True).values_list(
-            "code", "subject"
-        )
+        RereviewReason.objects.filter(
+            review_id__in={review.pk for review, _ in items}, cleared_at__isnull=True
+        ).values_list("review_id", "code", "subject")
     )
-    new: dict[tuple[str, str], RereviewReason] = {}
-    for reason in reasons:
-        key = (reason.code, reason.subject)
+    new: dict[tuple[Any, str, str], RereviewReason] = {}
+    for review, reason in items:
+        key = (review.pk, reason.code, reason.subject[:100])
         if key in open_now or key in new:
             continue
         new[key] = RereviewReason(
@@ -156,17 +166,29 @@ def reasons_sync(review: Review) -> bool:
 
     Returns whether they changed (the caller saves the review then).
     """
-    first = (
-        RereviewReason.objects.filter(review=review, cleared_at__isnull=True)
-        .order_by("created_at", "id")
-        .values_list("message", flat=True)
-        .first()
+    return bool(reasons_sync_many([review]))
+
+
+def reasons_sync_many(reviews: Sequence[Review]) -> list[Review]:
+    """`reasons_sync` for several reviews in one query; returns those that changed."""
+    first: dict[Any, str] = {}
+    rows = (
+        RereviewReason.objects.filter(
+            review_id__in=[r.pk for r in reviews], cleared_at__isnull=True
+        )
+        .order_by("review_id", "created_at", "id")
+        .values_list("review_id", "message")
     )
-    flagged, message = first is not None, (first or "")[:300]
-    if (review.needs_rereview, review.rereview_reason) == (flagged, message):
-        return False
-    review.needs_rereview, review.rereview_reason = flagged, message
-    return True
+    for review_id, message in rows:
+        first.setdefault(review_id, message)
+    changed = []
+    for review in reviews:
+        shown = first.get(review.pk)
+        flagged, text = shown is not None, (shown or "")[:300]
+        if (review.needs_rereview, review.rereview_reason) != (flagged, text):
+            review.needs_rereview, review.rereview_reason = flagged, text
+            changed.append(review)
+    return changed
 
 
 def reasons_open(*, review: Review) -> list[RereviewReason]:

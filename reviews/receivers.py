@@ -11,7 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from annotations import signals
-from reviews.services import review_create, review_flag_rereview, review_flag_rereview_many
+from reviews.services import (
+    review_create,
+    review_flag_rereview_many,
+    reviews_flag_changed_evidence,
+    reviews_flag_stale_evidence,
+    reviews_resolve_links,
+)
 from reviews.webhooks.events import events_emit
 
 
@@ -19,21 +25,30 @@ def on_claim_created(*, claim: Any, **_: Any) -> None:
     review_create(claim=claim)
 
 
-def on_claims_wording_changed(*, reasons: Mapping[Any, str], by: Any = None, **_: Any) -> int:
-    return review_flag_rereview_many(reasons=reasons, by=by)
+def on_claims_wording_changed(
+    *,
+    reasons: Mapping[Any, str],
+    changes: Mapping[Any, Mapping[str, Any]] | None = None,
+    by: Any = None,
+    **_: Any,
+) -> int:
+    return review_flag_rereview_many(reasons=reasons, changes=changes or {}, by=by)
 
 
 def on_evidence_went_stale(
     *, links: Mapping[int, str], claims: Mapping[Any, str], **_: Any
 ) -> None:
-    for claim_id, reason in claims.items():
-        review_flag_rereview(claim_id=claim_id, reason=reason)
+    # One reason per claim and stale link, its code from the link's health.
+    reviews_flag_stale_evidence(claim_ids=list(claims), links=links)
     events_emit(event="evidence.stale", subject=links)  # webhooks, once per stale episode
 
 
 def on_evidence_page_changed(*, claims: Mapping[Any, str], **_: Any) -> None:
-    for claim_id, reason in claims.items():
-        review_flag_rereview(claim_id=claim_id, reason=reason)
+    reviews_flag_changed_evidence(claim_ids=list(claims))
+
+
+def on_evidence_recovered(*, links: Mapping[int, str], **_: Any) -> None:
+    reviews_resolve_links(link_ids=list(links))
 
 
 def connect() -> None:
@@ -47,4 +62,7 @@ def connect() -> None:
     )
     signals.evidence_page_changed.connect(
         on_evidence_page_changed, dispatch_uid="reviews.evidence_page_changed"
+    )
+    signals.evidence_recovered.connect(
+        on_evidence_recovered, dispatch_uid="reviews.evidence_recovered"
     )

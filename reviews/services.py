@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -18,8 +18,19 @@ from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
 from reviews import discussion
-from reviews.models import Correction, PublicationKind, Review
-from reviews.publishing import publication_write, reasons_clear, reasons_sync
+from reviews.models import Correction, PublicationKind, RereviewCode, RereviewReason, Review
+from reviews.publishing import (
+    HEALTH_CODES,
+    LINK_CODES,
+    Reason,
+    link_subject,
+    publication_write,
+    reasons_clear,
+    reasons_raise,
+    reasons_raise_many,
+    reasons_sync,
+    reasons_sync_many,
+)
 from reviews.selectors import claim_may_edit, claims_ever_published
 from reviews.tasks import notify_rereview
 from reviews.webhooks.events import events_emit
@@ -254,51 +265,164 @@ def review_claim_changed(*, claim_id: Any, expected_version: int | None = None) 
 
 
 @transaction.atomic
-def review_flag_rereview(*, claim_id: Any, reason: str) -> None:
-    """Mark a published review for re-review and tell the people who own it.
+def review_flag_rereview(
+    *,
+    claim_id: Any,
+    reason: str,
+    code: str = RereviewCode.EVIDENCE_UNVERIFIED,
+    subject: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> bool:
+    """Raise one re-review reason on a published review and tell the people who own it.
 
-    Only published verdicts are flagged: work in progress is looked at anyway. The verdict
-    stays published (and visible), marked `needs_rereview` until an editor republishes it.
+    Only reviews with a live publication (published, or reopened while their published
+    version stays online) get evidence reasons: work never published is looked at anyway.
+    The verdict stays published (and visible), marked `needs_rereview` while a reason is
+    open. A reason already open (same code and subject) is the same episode: nothing is
+    written and nobody is told again. Returns whether the reason was new.
     """
+    return review_raise_reasons(
+        claim_id=claim_id,
+        reasons=[Reason(code=code, message=reason, subject=subject, details=dict(details or {}))],
+    )
+
+
+def _on_record(review: Review) -> bool:
+    """Published, or reopened while its published version stays online."""
+    return review.state == State.PUBLISHED or review.live_publication_id is not None
+
+
+def review_raise_reasons(*, claim_id: Any, reasons: Sequence[Reason]) -> bool:
+    """`review_flag_rereview` for several reasons of one claim. Call inside a transaction."""
     review = Review.objects.select_for_update().filter(claim_id=claim_id).first()
-    if review is None or review.state != State.PUBLISHED or review.needs_rereview:
-        return
-    review.needs_rereview = True
-    review.rereview_reason = reason[:300]
+    if review is None or not _on_record(review):
+        return False
+    new = reasons_raise(review=review, reasons=reasons)
+    if not new:
+        return False
+    reasons_sync(review)
     review.version += 1
-    review._change_reason = f"needs re-review: {reason}"  # type: ignore[attr-defined]
+    review._change_reason = "needs re-review: " + "; ".join(r.message for r in new)  # type: ignore[attr-defined]
     review.save()
     enqueue_on_commit(notify_rereview, review.pk)
+    return True
 
 
-def review_flag_rereview_many(*, reasons: Mapping[Any, str], by: Any = None) -> int:
-    """Flag the reviews of several claims (claim id -> reason) for re-review in one pass.
+@transaction.atomic
+def reviews_flag_stale_evidence(*, claim_ids: Iterable[Any], links: Mapping[int, str]) -> int:
+    """Raise a reason per stale evidence link on the claims citing it (`evidence_broken`,
+    `evidence_dead`, `evidence_soft_404`; subject the link). Returns how many reviews got one.
+    """
+    rows = Evidence.objects.filter(claim_id__in=list(claim_ids), link_id__in=list(links))
+    per_claim: dict[Any, list[Reason]] = {}
+    for claim_id, link_id, url in rows.order_by("created_at").values_list(
+        "claim_id", "link_id", "url"
+    ):
+        health = links[link_id]
+        per_claim.setdefault(claim_id, []).append(
+            Reason(
+                code=HEALTH_CODES.get(health, RereviewCode.EVIDENCE_UNVERIFIED),
+                message=f"evidence link is {health}",
+                subject=link_subject(link_id),
+                details={"url": url, "health": health},
+            )
+        )
+    return sum(review_raise_reasons(claim_id=c, reasons=r) for c, r in per_claim.items())
 
-    For a new article revision that changed the words a claim quotes: unlike
-    `review_flag_rereview`, reviews in any state are flagged, since the reviewer may be
-    checking words the article no longer says. Owners of published verdicts are told.
-    Returns how many reviews were newly flagged.
+
+@transaction.atomic
+def reviews_flag_changed_evidence(*, claim_ids: Iterable[Any]) -> int:
+    """Raise `evidence_changed` for each evidence whose page changed since it was attached."""
+    rows = Evidence.objects.filter(claim_id__in=list(claim_ids), changed=True)
+    per_claim: dict[Any, list[Reason]] = {}
+    for claim_id, link_id, url in rows.order_by("created_at").values_list(
+        "claim_id", "link_id", "url"
+    ):
+        per_claim.setdefault(claim_id, []).append(
+            Reason(
+                code=RereviewCode.EVIDENCE_CHANGED,
+                message="evidence page changed",
+                subject=link_subject(link_id),
+                details={"url": url},
+            )
+        )
+    return sum(review_raise_reasons(claim_id=c, reasons=r) for c, r in per_claim.items())
+
+
+@transaction.atomic
+def reviews_resolve_links(*, link_ids: Iterable[int]) -> int:
+    """Links that work again: clear the open link reasons (broken, dead, soft 404,
+    unverified) they raised, as resolved. Returns how many reviews changed."""
+    subjects = [link_subject(link_id) for link_id in link_ids]
+    review_ids = set(
+        RereviewReason.objects.filter(
+            subject__in=subjects, code__in=LINK_CODES, cleared_at__isnull=True
+        ).values_list("review_id", flat=True)
+    )
+    reviews = list(Review.objects.select_for_update().filter(pk__in=review_ids).order_by("pk"))
+    for review in reviews:
+        for subject in subjects:
+            reasons_clear(review=review, how="resolved", codes=LINK_CODES, subject=subject)
+        reasons_sync(review)
+        review.version += 1
+        review._change_reason = "re-review reason resolved: the evidence link works again"  # type: ignore[attr-defined]
+        review.save()
+    return len(reviews)
+
+
+def review_flag_rereview_many(
+    *,
+    reasons: Mapping[Any, str],
+    changes: Mapping[Any, Mapping[str, Any]] | None = None,
+    by: Any = None,
+) -> int:
+    """Raise a wording reason on the reviews of several claims in one pass.
+
+    For a new article revision that changed the words a claim quotes (`wording_changed`,
+    with the words before and after) or left them nowhere (`claim_orphaned`): `reasons` is
+    claim id -> the message, `changes` claim id -> {"code", "before", "after", "revision"}
+    (`annotations.signals.claims_wording_changed`). Reviews in any state get the reason, since
+    the reviewer may be checking words the article no longer says, also when they were
+    flagged for something else already; the published version keeps the words it was checked
+    on. Owners of published verdicts are told of each new reason. Returns how many reviews got
+    a new reason.
     """
     if not reasons:
         return 0
+    changes = changes or {}
     reviews = list(
-        Review.objects.select_for_update().filter(claim_id__in=list(reasons), needs_rereview=False)
+        Review.objects.select_for_update().filter(claim_id__in=list(reasons)).order_by("pk")
     )
-    now = timezone.now()
+    items: list[tuple[Review, Reason]] = []
     for review in reviews:
-        reason = reasons[review.claim_id][:300]
-        review.needs_rereview = True
-        review.rereview_reason = reason
+        change = changes.get(review.claim_id, {})
+        code = change.get("code") or RereviewCode.WORDING_CHANGED
+        items.append(
+            (
+                review,
+                Reason(
+                    code=code,
+                    message=reasons[review.claim_id],
+                    subject="wording" if code == RereviewCode.WORDING_CHANGED else "anchor",
+                    details={k: change[k] for k in ("before", "after", "revision") if k in change},
+                ),
+            )
+        )
+    raised = {reason.review_id for reason in reasons_raise_many(items=items)}
+    flagged = [review for review in reviews if review.pk in raised]
+    reasons_sync_many(flagged)
+    now = timezone.now()
+    for review in flagged:
         review.version += 1
         review.updated_at = now  # rows_update skips auto_now
-    rows_update(Review, reviews, ("needs_rereview", "rereview_reason", "version", "updated_at"))
+    rows_update(Review, flagged, ("needs_rereview", "rereview_reason", "version", "updated_at"))
     history_record_rows(
-        Review, [r.pk for r in reviews], reason="needs re-review: anchor changed", by=by, when=now
+        Review, [r.pk for r in flagged], reason="needs re-review: anchor changed", by=by, when=now
     )
-    for review in reviews:
-        if review.state == State.PUBLISHED:
+    for review in flagged:
+        if _on_record(review):  # a new reason is news, flagged or not
             enqueue_on_commit(notify_rereview, review.pk)
-    return len(reviews)
+    return len(flagged)
 
 
 # --- Edits of a claim and its evidence, under the review's lock --------------------------------

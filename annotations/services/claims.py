@@ -82,6 +82,7 @@ def claims_reanchor(
     taken: dict[tuple[int, int], Claim] = {}
     now = timezone.now()
     reasons: dict[Any, str] = {}
+    wording: dict[Any, dict[str, Any]] = {}
     changed: list[Claim] = []
     moving: list[Any] = []
     counts = {AnchorState.ANCHORED: 0, AnchorState.REANCHORED: 0, AnchorState.ORPHANED: 0}
@@ -102,6 +103,12 @@ def claims_reanchor(
                 if holder is None
                 else f"revision {revision.number} merged its quote into another claim's span"
             )
+            wording[claim.pk] = {
+                "code": "claim_orphaned",
+                "before": claim.exact,
+                "after": None,
+                "revision": revision.number,
+            }
             moving.append(claim.pk)
             changed.append(claim)
             continue
@@ -112,6 +119,12 @@ def claims_reanchor(
             moving.append(claim.pk)
         if claim.exact.split() != span.exact.split():
             reasons[claim.pk] = _quote_changed_reason(revision.number, claim.exact, span.exact)
+            wording[claim.pk] = {
+                "code": "wording_changed",
+                "before": claim.exact,
+                "after": span.exact,
+                "revision": revision.number,
+            }
         claim.revision = revision
         claim.start, claim.end = span.start, span.end
         claim.exact, claim.prefix, claim.suffix = span.exact, span.prefix, span.suffix
@@ -139,7 +152,7 @@ def claims_reanchor(
     if reasons:
         # Receivers answer with how many claims they flagged.
         responses: list[tuple[Any, Any]] = signals.claims_wording_changed.send(
-            sender=Claim, reasons=reasons, by=revision.created_by
+            sender=Claim, reasons=reasons, changes=wording, by=revision.created_by
         )
         flagged = sum(count for _, count in responses if isinstance(count, int))
     return ReanchorOutcome(

@@ -3,13 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from factcheck.serializers import StrictInput
 from reviews.claimreview import claim_public_url, claimreview_jsonld
-from reviews.models import Correction, Publication, Review
+from reviews.models import Correction, Publication, RereviewReason, Review
+from reviews.publishing import reasons_open
 from reviews.workflow import Action, Verdict, available_actions
+
+
+class RereviewReasonOutput(serializers.ModelSerializer):
+    class Meta:
+        model = RereviewReason
+        fields = ("code", "message", "subject", "details", "created_at")
+        read_only_fields = fields
 
 
 class ReviewOutput(serializers.ModelSerializer):
@@ -20,6 +28,9 @@ class ReviewOutput(serializers.ModelSerializer):
     )
     approved_by = serializers.CharField(source="approved_by.username", default=None, read_only=True)
     available_actions = serializers.SerializerMethodField()
+    rereview_reasons = serializers.SerializerMethodField(
+        help_text="The open re-review reasons, oldest first."
+    )
 
     class Meta:
         model = Review
@@ -36,12 +47,19 @@ class ReviewOutput(serializers.ModelSerializer):
             "published_at",
             "needs_rereview",
             "rereview_reason",
+            "rereview_reasons",
+            "notice",
+            "notice_published_at",
             "version",
             "available_actions",
             "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+    @extend_schema_field(RereviewReasonOutput(many=True))
+    def get_rereview_reasons(self, obj: Review) -> Any:
+        return RereviewReasonOutput(reasons_open(review=obj), many=True).data
 
     def get_available_actions(self, obj: Review) -> list[str]:
         request = self.context.get("request")

@@ -18,7 +18,9 @@ urlpatterns = [
         v.PublicationListView.as_view(),
         name="claim-publications",
     ),
-    path("claims/<uuid:pk>/comments/", discussion.ClaimCommentsView.as_view(), name="claim-comments"),
+    path(
+        "claims/<uuid:pk>/comments/", discussion.ClaimCommentsView.as_view(), name="claim-comments"
+    ),
     path("notifications/", discussion.NotificationListView.as_view(), name="notification-list"),
     path(
         "notifications/read/",
