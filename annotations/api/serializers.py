@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotations.anchoring import OffsetMap
+from annotations.api.expand import claims_for_page
 from annotations.models import Article, Claim, Evidence, Link, LinkCheck, Stance
 from annotations.querysets import evidence_is_stale
 from annotations.selectors import LINK_SUMMARY_FIELDS
@@ -286,8 +287,6 @@ class ArticleList(serializers.ListSerializer):
 
     def to_representation(self, data: Any) -> Any:
         if "claims" in self.child.fields:  # type: ignore[union-attr]
-            from annotations.api.expand import claims_for_page
-
             articles = list(data.all() if hasattr(data, "all") else data)
             request = self.context["request"]
             claims_for_page(user=request.user, articles=articles, context=self.context)
