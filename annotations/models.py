@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -261,3 +262,74 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+def _snapshot_storage() -> Any:
+    from django.core.files.storage import storages
+
+    return storages["snapshots"]
+
+
+def _snapshot_path(snapshot: EvidenceSnapshot, filename: str) -> str:
+    return f"snapshots/{snapshot.captured_at:%Y/%m}/{snapshot.pk}.warc.gz"
+
+
+class EvidenceSnapshot(models.Model):
+    """The page an evidence link showed when it was cited: the response as a WARC record, its
+    SHA-256, and the main text a reader compares later versions with (annotations.snapshots).
+
+    For the desk only: never public, never served as HTML on the app's origin. Kept when its
+    evidence is removed (`evidence` set NULL, `evidence_removed_at` set) for
+    EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    evidence = models.OneToOneField(
+        "Evidence", on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshot"
+    )
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="snapshots")
+    url = models.URLField(max_length=4096)
+    final_url = models.URLField(max_length=4096, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=200, blank=True)
+    captured_at = models.DateTimeField(db_index=True)
+    # Of the body as received (after content-encoding), up to the cap.
+    sha256 = models.CharField(max_length=64)
+    body_bytes = models.PositiveIntegerField(default=0)
+    truncated = models.BooleanField(default=False)
+    warc = models.FileField(storage=_snapshot_storage, upload_to=_snapshot_path, max_length=300)
+    warc_bytes = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField(blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    # Why the text is empty or partial ("not_html", "no_main_text", "too_large", ...).
+    problem = models.CharField(max_length=40, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    evidence_removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-captured_at",)
+
+    def __str__(self) -> str:
+        return f"{self.url} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class PageText(models.Model):
+    """A version of the main text of a link's page: stored only when the text changed."""
+
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="texts")
+    sha256 = models.CharField(max_length=64)
+    title = models.CharField(max_length=500, blank=True)
+    text = models.TextField()
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-last_seen_at",)
+        constraints = [
+            models.UniqueConstraint(fields=("link", "sha256"), name="pagetext_link_sha256"),
+        ]
+        indexes = [models.Index(fields=["link", "-last_seen_at"], name="pagetext_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.sha256[:12]}"

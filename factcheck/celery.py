@@ -6,4 +6,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["annotations.linkhealth", "reviews", "reviews.webhooks", "factcheck"])
+app.autodiscover_tasks(
+    ["annotations", "annotations.linkhealth", "reviews", "reviews.webhooks", "factcheck"]
+)

@@ -187,6 +187,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Evidence snapshots (WARC records): files under VAR_DIR by default; an S3-compatible
+    # bucket is SNAPSHOT_STORAGE_BACKEND=storages.backends.s3.S3Storage plus django-storages'
+    # AWS_* settings (docs/snapshots.md).
+    "snapshots": {
+        "BACKEND": env.str(
+            "SNAPSHOT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": (
+            {"location": str(VAR_DIR / "snapshots"), "base_url": None}
+            if env.str(
+                "SNAPSHOT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+            ).endswith("FileSystemStorage")
+            else {}
+        ),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -410,6 +425,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.linkhealth.tasks.prune_link_checks",
         "schedule": 86400.0,
     },
+    "prune-removed-snapshots": {
+        "task": "annotations.tasks.prune_removed_snapshots",
+        "schedule": 86400.0,
+    },
     "purge-idempotency-keys": {
         "task": "factcheck.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -469,6 +488,12 @@ LINKCHECK_RECENT_CHECKS_SHOWN = 5
 LINKCHECK_RETENTION_KEEP_LAST = env.int("LINKCHECK_RETENTION_KEEP_LAST", default=20)
 LINKCHECK_RETENTION_MIN_AGE_DAYS = env.int("LINKCHECK_RETENTION_MIN_AGE_DAYS", default=14)
 LINKCHECK_RETENTION_BATCH_LINKS = env.int("LINKCHECK_RETENTION_BATCH_LINKS", default=500)
+
+# --- Evidence snapshots (annotations.snapshots) -------------------------------------------------
+# The page as cited, captured when evidence is attached: body cap (a bigger page is kept up to
+# the cap and marked truncated), and how long the snapshot of removed evidence is kept.
+EVIDENCE_SNAPSHOT_MAX_BYTES = env.int("EVIDENCE_SNAPSHOT_MAX_BYTES", default=5 * 1024 * 1024)
+EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS = env.int("EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS", default=90)
 
 # --- Publishing -----------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck desk")

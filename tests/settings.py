@@ -1,6 +1,7 @@
 """Test settings: the real stack (PostgreSQL, Redis) and a checker that never leaves loopback."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -26,3 +27,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # each test: the suite's many deliberate 401s must not add up to a 429 in a later test. The
 # tests of the counter set their own limit.
 API_TOKEN_FAILURE_LIMIT = 100_000
+# Evidence snapshots of a test run go to a directory of their own, never the project's var/.
+STORAGES["snapshots"] = {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="factcheck-test-snapshots-")},
+}

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from annotations.api import snapshots
 from annotations.api import views as v
 from annotations.api.bulk import ArticleBulkView
 from annotations.api.exports import FeverExportView
@@ -20,6 +21,17 @@ urlpatterns = [
     path("claims/<uuid:pk>/annotation/", v.ClaimAnnotationView.as_view(), name="claim-annotation"),
     path("claims/<uuid:pk>/evidence/", v.ClaimEvidenceCreateView.as_view(), name="claim-evidence"),
     path("evidence/<uuid:pk>/", v.EvidenceDetailView.as_view(), name="evidence-detail"),
+    path(
+        "evidence/<uuid:pk>/snapshot/",
+        snapshots.EvidenceSnapshotView.as_view(),
+        name="evidence-snapshot",
+    ),
+    path(
+        "evidence/<uuid:pk>/snapshot.warc",
+        snapshots.EvidenceSnapshotWarcView.as_view(),
+        name="evidence-snapshot-warc",
+    ),
+    path("evidence/<uuid:pk>/diff/", snapshots.EvidenceDiffView.as_view(), name="evidence-diff"),
     path("links/", v.LinkListView.as_view(), name="link-list"),
     path("links/<int:pk>/", v.LinkDetailView.as_view(), name="link-detail"),
     path("links/<int:pk>/recheck/", v.LinkRecheckView.as_view(), name="link-recheck"),

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from annotations.linkhealth import pagetext
 from annotations.linkhealth.classify import classify, soft404_probe_url
 from annotations.linkhealth.health import BROKEN_HEALTHS
 from annotations.linkhealth.leases import links_lease, links_release
@@ -400,6 +401,12 @@ def _check_chunk(
         # Now, while the page's parse is still cached from classifying it.
         entry.fingerprint = check_fingerprint(result, verdict)
         entries.append(entry)
+    # Main texts are read before the recording transaction (it holds the links' row locks).
+    readable = [e.link_id for e in entries if e.fingerprint and pagetext.readable(e.result)]
+    with_texts = pagetext.snapshot_links(readable) if readable else set()
+    for entry in entries:
+        if entry.link_id in with_texts:
+            entry.page = pagetext.page_text_extract(entry.result)
     for check in checks_record(entries, now=now):
         outcome.recorded[check.link_id] = check.health
 

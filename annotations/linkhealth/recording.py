@@ -11,12 +11,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotations import signals
+from annotations.extraction import Extraction
 from annotations.linkhealth.archive import evidence_request_archive
 from annotations.linkhealth.classify import Classification
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
+from annotations.linkhealth import pagetext
 from annotations.linkhealth.health import LinkHealth
 from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck
 from factcheck.db import rows_update
@@ -42,6 +45,8 @@ class CheckEntry:
     verdict: Classification
     attempt_key: str
     fingerprint: str | None = None  # computed on demand when None
+    # The page's main text, for links with text snapshots (pagetext); read on demand when None.
+    page: Extraction | None = None
 
 
 def check_fingerprint(result: FetchResult, verdict: Classification) -> str:
@@ -187,6 +192,7 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     rows_update(Link, [c.link for c in checks], _LINK_FIELDS)
     if fingerprints:
         _evidence_compare_fingerprints(fingerprints)
+        pagetext.evidence_compare_texts(_pages(entries, set(fingerprints)), now=now)
     if stale:
         rows = Evidence.objects.filter(link_id__in=list(stale)).values_list(
             "id", "claim_id", "link_id", "archive_url", "archive_checked_at"
@@ -200,11 +206,25 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     return checks
 
 
+def _pages(entries: list[CheckEntry], link_ids: set[int]) -> dict[int, Extraction]:
+    """The main text of each healthy page whose link has text snapshots (read here when the
+    batch did not read it before recording)."""
+    readable = {
+        e.link_id: e for e in entries if e.link_id in link_ids and pagetext.readable(e.result)
+    }
+    pages = {lid: e.page for lid, e in readable.items() if e.page is not None}
+    unread = [lid for lid, e in readable.items() if e.page is None]
+    for link_id in pagetext.snapshot_links(unread) if unread else ():
+        pages[link_id] = pagetext.page_text_extract(readable[link_id].result)
+    return pages
+
+
 def _evidence_compare_fingerprints(fingerprints: dict[int, str]) -> None:
+    # Evidence with a captured main text is compared by its text (pagetext), not SimHash.
     rows = list(
-        Evidence.objects.filter(link_id__in=list(fingerprints)).only(
-            "id", "claim_id", "link_id", "fingerprint_at_attach", "changed"
-        )
+        Evidence.objects.filter(link_id__in=list(fingerprints))
+        .filter(Q(snapshot__isnull=True) | Q(snapshot__text=""))
+        .only("id", "claim_id", "link_id", "fingerprint_at_attach", "changed")
     )
     touched = []
     changed: dict[Any, str] = {}

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -109,7 +110,7 @@ def _prune_batch(
         broken=", ".join(["%s"] * len(broken)),
         links=", ".join(["%s"] * len(link_ids)),
     )
-    params = [*broken, *link_ids, keep_last, cutoff, *broken, BROKEN_CHECKS_KEPT]
+    params: list[Any] = [*broken, *link_ids, keep_last, cutoff, *broken, BROKEN_CHECKS_KEPT]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         candidates = [row[0] for row in cursor.fetchall()]

@@ -13,6 +13,7 @@ from django.db import transaction
 from annotations.linkhealth.archive import evidence_request_archive
 from annotations.linkhealth.links import link_get_or_create, link_schedule_check
 from annotations.models import Claim, Evidence, Link
+from annotations.services.snapshots import evidence_request_capture, snapshot_mark_removed
 from factcheck.db import column_max_length
 from factcheck.errors import Conflict, DomainError
 from factcheck.urlnorm import InvalidURL, browser_url, canonical_url
@@ -75,6 +76,8 @@ def evidence_attach(
     if not archive_url:
         # Keep a record of the page as the reviewer relied on it, found by the archive.
         evidence_request_archive(evidence_id=evidence.pk)
+    # And the desk's own copy of it, as cited (annotations.snapshots).
+    evidence_request_capture(evidence_id=evidence.pk)
     return evidence
 
 
@@ -82,4 +85,6 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
     """Remove evidence, recording who did. Who may, and whether the claim's review allows
     it, are decided by `reviews.services.evidence_remove`, which calls this."""
     evidence._history_user = by  # type: ignore[attr-defined]
+    # The snapshot outlives its evidence for EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS.
+    snapshot_mark_removed(evidence_id=evidence.pk)
     evidence.delete()

@@ -7,6 +7,7 @@ checks, archive look-ups and webhook deliveries read the same settings the same 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from django.conf import settings
@@ -36,6 +37,11 @@ def fetch_config() -> FetchConfig:
         max_body_bytes=settings.LINKCHECK_MAX_BODY_BYTES,
         user_agent=settings.LINKCHECK_USER_AGENT,
     )
+
+
+def snapshot_fetch_config() -> FetchConfig:
+    """A link check's, with the snapshot's body cap (EVIDENCE_SNAPSHOT_MAX_BYTES)."""
+    return replace(fetch_config(), max_body_bytes=settings.EVIDENCE_SNAPSHOT_MAX_BYTES)
 
 
 def webhook_fetch_config() -> FetchConfig:

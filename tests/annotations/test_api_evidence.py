@@ -12,12 +12,17 @@ def add(client, claim, **body):
 def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_commit(
     client_for, reviewer, editor, claim, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from annotations import tasks as annotation_tasks
     from annotations.linkhealth import tasks
 
     sent = []
     archived = []
+    captured = []
     monkeypatch.setattr(tasks.check_link, "delay", lambda link_id: sent.append(link_id))
     monkeypatch.setattr(tasks.evidence_find_archive, "delay", lambda ev_id: archived.append(ev_id))
+    monkeypatch.setattr(
+        annotation_tasks.capture_evidence, "delay", lambda ev_id: captured.append(ev_id)
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = add(
             client_for(reviewer),
@@ -26,14 +31,16 @@ def test_evidence_shares_one_link_per_url_and_enqueues_its_first_check_after_com
             stance="supports",
         )
         # Nothing is enqueued before the transaction commits.
-        assert sent == [] and archived == []
+        assert sent == [] and archived == [] and captured == []
     assert response.status_code == 201, response.data
     assert response.data["link"]["url"] == "https://example.org/report"
     assert response.data["link"]["health"] == "unchecked"
-    assert len(callbacks) == 2
+    assert len(callbacks) == 3
     assert sent == [response.data["link"]["id"]]
     # No archive URL was given: the archive is asked for a copy of the page.
     assert archived == [response.data["id"]]
+    # And the desk keeps its own copy of the page as cited (annotations.snapshots).
+    assert captured == [response.data["id"]]
     assert Link.objects.count() == 1
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from annotations.models import Link, LinkCheck
+from annotations.models import EvidenceSnapshot, Link, LinkCheck
 from tests.helpers import wait_for
 
 pytestmark = [pytest.mark.worker]
@@ -46,5 +46,17 @@ def test_worker_records_the_health_of_new_evidence(
     ok = Link.objects.get(url=page)
     assert ok.last_status == 200 and ok.fingerprint and ok.last_ok_at is not None
     assert ok.evidence.get().fingerprint_at_attach == ok.fingerprint
-    # A first check reads the page (its fingerprint): one GET, no HEAD before it.
-    assert [hit for hit in local_site.hits if hit[1] == "/report"] == [("GET", "/report")]
+    # The worker also captured the page as cited (its snapshot, a GET of its own).
+    wait_for(
+        lambda: EvidenceSnapshot.objects.filter(url=page).exists(),
+        timeout=30,
+        what=lambda: f"a snapshot of {page}; the worker said:\n{worker.output()[-3000:]}",
+    )
+    snapshot = EvidenceSnapshot.objects.get(url=page)
+    assert (snapshot.status_code, snapshot.body_bytes) == (
+        200,
+        len(local_site.routes["/report"][2]),
+    )
+    # A first check reads the page (its fingerprint): one GET, no HEAD before it; the
+    # capture is the other GET.
+    assert [hit for hit in local_site.hits if hit[1] == "/report"] == [("GET", "/report")] * 2

@@ -1,0 +1,163 @@
+"""Writes of evidence snapshots: the page as cited, and the versions of its main text.
+
+`evidence_capture` runs in a worker (`annotations.tasks.capture_evidence`), enqueued when
+evidence is attached: it fetches the page through the egress layer (the guard on every hop,
+the allow-list, timeouts, a body cap), builds the WARC and the main text
+(`annotations.snapshots`), stores the file through the `snapshots` storage and records the
+snapshot and the first text version of the link's page. `page_text_record` stores a new text
+version only when the main text changed (its hash), so storage grows with changes, not checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annotations.models import Evidence, EvidenceSnapshot, Link, PageText
+from annotations.snapshots import Capture, capture_build, text_hash
+from factcheck.broker import enqueue_on_commit
+from factcheck.egress.config import egress_policy, snapshot_fetch_config
+from factcheck.egress.fetcher import FetchResult, fetch_sync
+
+
+class CaptureNotYet(Exception):
+    """The page could not be fetched now (error, or an HTTP error status): try again later."""
+
+
+class CaptureRefused(Exception):
+    """The egress guard refuses this URL (unsafe, outside the allow-list, not a URL): a retry
+    would be refused the same way."""
+
+
+# Fetch failures that no retry changes.
+_PERMANENT = frozenset({"unsafe", "invalid_url"})
+
+
+def evidence_request_capture(*, evidence_id: Any) -> None:
+    """Capture this evidence's page once the transaction that attached it commits."""
+    from annotations.tasks import capture_evidence
+
+    enqueue_on_commit(capture_evidence, str(evidence_id))
+
+
+def evidence_capture(
+    *, evidence_id: Any, fetched: FetchResult | None = None
+) -> EvidenceSnapshot | None:
+    """Capture the page of this evidence (once; a second call returns the first snapshot).
+
+    Raises CaptureNotYet when the page cannot be fetched now, or answers with an error status:
+    the snapshot is of the page as it was cited, so a failure is retried, never stored as it.
+    Returns None when the evidence is gone.
+    """
+    evidence = Evidence.objects.select_related("link").filter(pk=evidence_id).first()
+    if evidence is None:
+        return None
+    existing = EvidenceSnapshot.objects.filter(evidence_id=evidence.pk).first()
+    if existing is not None:
+        return existing
+    config = snapshot_fetch_config()
+    result = fetched or fetch_sync(
+        evidence.link.url, policy=egress_policy(), config=config, want_body=True
+    )
+    if result.error_class in _PERMANENT:
+        raise CaptureRefused(result.error_message or result.error_class)
+    if not result.ok:
+        raise CaptureNotYet(result.error_message or result.error_class or "no response")
+    if result.status_code is None or result.status_code >= 400:
+        raise CaptureNotYet(f"HTTP {result.status_code}")
+    capture = capture_build(result, user_agent=config.user_agent, max_bytes=config.max_body_bytes)
+    return _store(evidence, capture)
+
+
+def _store(evidence: Evidence, capture: Capture) -> EvidenceSnapshot:
+    now = timezone.now()
+    snapshot = EvidenceSnapshot(
+        evidence=evidence,
+        link_id=evidence.link_id,
+        url=capture.url[:4096],
+        final_url=capture.final_url[:4096],
+        status_code=capture.status_code,
+        content_type=capture.content_type,
+        captured_at=now,
+        sha256=capture.sha256,
+        body_bytes=capture.body_bytes,
+        truncated=capture.truncated,
+        warc_bytes=len(capture.warc),
+        title=capture.title,
+        text=capture.text,
+        text_sha256=capture.text_sha256,
+        problem=capture.problem,
+        message=capture.message,
+    )
+    # The file first (its name goes in the row); removed again if the row is not written.
+    snapshot.warc.save(f"{snapshot.pk}.warc.gz", ContentFile(capture.warc), save=False)
+    try:
+        with transaction.atomic():
+            if not Evidence.objects.select_for_update().filter(pk=evidence.pk).exists():
+                raise Evidence.DoesNotExist
+            snapshot.save()
+            if capture.text:
+                page_text_record(
+                    link_id=evidence.link_id, title=capture.title, text=capture.text, when=now
+                )
+    except (IntegrityError, Evidence.DoesNotExist):
+        snapshot.warc.delete(save=False)
+        # Another capture of the same evidence won the race (OneToOne), or it was removed.
+        won = EvidenceSnapshot.objects.filter(evidence_id=evidence.pk).first()
+        if won is None:
+            raise
+        return won
+    return snapshot
+
+
+def page_text_record(*, link_id: int, title: str, text: str, when: datetime) -> bool:
+    """Note the page's main text as seen `when`. A version is stored once per distinct text
+    (a page that goes back to an earlier text is seen again in that version). Returns whether
+    the text differs from the one last seen."""
+    digest = text_hash(text)
+    latest = PageText.objects.filter(link_id=link_id).order_by("-last_seen_at", "-id").first()
+    if latest is not None and latest.sha256 == digest:
+        PageText.objects.filter(pk=latest.pk).update(last_seen_at=when)
+        return False
+    PageText.objects.update_or_create(
+        link_id=link_id,
+        sha256=digest,
+        defaults={"last_seen_at": when},
+        create_defaults={
+            "title": title[:500],
+            "text": text,
+            "first_seen_at": when,
+            "last_seen_at": when,
+        },
+    )
+    return True
+
+
+def snapshots_prune_removed(*, now: datetime | None = None) -> int:
+    """Delete snapshots (rows and files) of evidence removed more than
+    EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS ago. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS)
+    removed = 0
+    for snapshot in EvidenceSnapshot.objects.filter(
+        evidence__isnull=True, evidence_removed_at__lt=cutoff
+    ).iterator():
+        snapshot.warc.delete(save=False)
+        snapshot.delete()
+        removed += 1
+    return removed
+
+
+def snapshot_mark_removed(*, evidence_id: Any) -> None:
+    """Called when evidence is deleted: its snapshot stays, dated, for the retention period."""
+    EvidenceSnapshot.objects.filter(evidence_id=evidence_id).update(
+        evidence_removed_at=timezone.now()
+    )
+
+
+def latest_text(*, link: Link) -> PageText | None:
+    return PageText.objects.filter(link=link).order_by("-last_seen_at", "-id").first()
