@@ -9,7 +9,15 @@ from django.conf import settings
 from django.db.models import Count, Prefetch, QuerySet
 
 from annotations.anchoring import OffsetMap
-from annotations.models import Article, ArticleRevision, Claim, Evidence, Link, LinkCheck
+from annotations.models import (
+    Article,
+    ArticleRevision,
+    Claim,
+    Evidence,
+    EvidenceSnapshot,
+    Link,
+    LinkCheck,
+)
 from factcheck.errors import NotFound
 from factcheck.roles import user_roles
 
@@ -64,6 +72,24 @@ def article_get_for_user(*, user: Any, article_id: Any) -> Article:
     if article is None:
         raise NotFound("No such article.")
     return article
+
+
+def article_revision_list(*, article: Article) -> QuerySet[ArticleRevision]:
+    """The article's revisions, oldest first, without their texts (the history lists them)."""
+    return (
+        ArticleRevision.objects.filter(article=article)
+        .select_related("created_by")
+        .defer("text")
+        .order_by("number")
+    )
+
+
+def article_revision_get(*, article: Article, number: int) -> ArticleRevision:
+    """One revision (with its text) of an article the caller may see, by its number."""
+    revision = ArticleRevision.objects.filter(article=article, number=number).first()
+    if revision is None:
+        raise NotFound(f"This article has no revision {number}.")
+    return revision
 
 
 def claim_list(*, user: Any) -> QuerySet[Claim]:
@@ -242,3 +268,13 @@ def link_get_for_user(*, user: Any, link_id: Any) -> Link:
     if link is None:
         raise NotFound("No such link.")
     return link
+
+
+def snapshot_list_of_claim(*, claim: Claim) -> QuerySet[EvidenceSnapshot]:
+    """The snapshots of the claim's evidence (not of evidence removed from it), in the order
+    the evidence was attached. Call with a claim from claim_get_for_user."""
+    return (
+        EvidenceSnapshot.objects.filter(evidence__claim=claim)
+        .select_related("evidence")
+        .order_by("evidence__created_at", "evidence__pk")
+    )

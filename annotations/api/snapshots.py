@@ -1,15 +1,18 @@
 """The page as cited, for the desk: an evidence's snapshot, its WARC and what changed since.
 
-Never public (desk roles only; the WARC for editors) and never served as the page's HTML on
+Never public (desk roles only; the WARC and a claim's WACZ package for editors) and never served as the page's HTML on
 this origin: the JSON carries the extracted text, the WARC is an attachment with a WARC media
 type and `nosniff`, so a hostile page stored here can never run as this site (stored XSS).
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from django.http import FileResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -21,11 +24,12 @@ from annotations import selectors
 from annotations.models import EvidenceSnapshot
 from annotations.services.snapshots import latest_text
 from annotations.textchange import compare, diff
+from annotations.wacz import WaczPage, wacz_write
 from factcheck.errors import Forbidden, NotFound
 from factcheck.roles import is_editor
 
 ERRORS = {
-    403: OpenApiResponse(description="Only editors download the WARC."),
+    403: OpenApiResponse(description="Only editors download the WARC (and the WACZ)."),
     404: OpenApiResponse(description="No such evidence, or no snapshot of it yet."),
 }
 
@@ -127,3 +131,56 @@ class EvidenceDiffView(APIView):
                 **diff(snapshot.text, latest.text),
             }
         )
+
+
+def _wacz_pages(snapshots: Any) -> Iterator[WaczPage]:
+    for snapshot in snapshots:
+        with snapshot.warc.open("rb") as stream:
+            warc = stream.read()
+        yield WaczPage(
+            url=snapshot.final_url or snapshot.url,
+            cited_url=snapshot.evidence.url if snapshot.evidence else snapshot.url,
+            captured_at=snapshot.captured_at,
+            title=snapshot.title,
+            text=snapshot.text,
+            warc=warc,
+        )
+
+
+class ClaimEvidenceWaczView(APIView):
+    """The claim's evidence snapshots as one WACZ package (annotations.wacz), for editors, like
+    the WARC of one snapshot. Evidence not captured yet is left out; none captured is a 404."""
+
+    @extend_schema(
+        responses={
+            (200, "application/wacz"): OpenApiTypes.BINARY,
+            403: OpenApiResponse(description="Only editors download the WACZ."),
+            404: OpenApiResponse(description="No such claim, or none of its evidence captured."),
+        }
+    )
+    def get(self, request: Request, pk: Any) -> Any:
+        claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
+        if not is_editor(request.user):
+            raise Forbidden("Only editors download the WACZ of a claim's evidence.")
+        snapshots = selectors.snapshot_list_of_claim(claim=claim)
+        if not snapshots.exists():
+            raise NotFound("None of this claim's evidence has a snapshot yet.")
+        # Spooled: a claim's few snapshots stay in memory, a large set goes to a temporary file.
+        out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+        wacz_write(
+            out,
+            _wacz_pages(snapshots.iterator(chunk_size=20)),
+            title=f"Evidence of claim {claim.pk}",
+            software="factcheck",
+            now=timezone.now(),
+        )
+        out.seek(0)
+        response = FileResponse(
+            out,
+            as_attachment=True,
+            filename=f"claim-{pk}-evidence.wacz",
+            content_type="application/wacz",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        return response

@@ -20,6 +20,11 @@ urlpatterns = [
     path("claims/<uuid:pk>/", v.ClaimDetailView.as_view(), name="claim-detail"),
     path("claims/<uuid:pk>/annotation/", v.ClaimAnnotationView.as_view(), name="claim-annotation"),
     path("claims/<uuid:pk>/evidence/", v.ClaimEvidenceCreateView.as_view(), name="claim-evidence"),
+    path(
+        "claims/<uuid:pk>/evidence.wacz",
+        snapshots.ClaimEvidenceWaczView.as_view(),
+        name="claim-evidence-wacz",
+    ),
     path("evidence/<uuid:pk>/", v.EvidenceDetailView.as_view(), name="evidence-detail"),
     path(
         "evidence/<uuid:pk>/snapshot/",
