@@ -225,7 +225,7 @@ class ReviewAdmin(AuditHistoryAdmin):
         data = form.cleaned_data
         transition = transition_for(data["action"])
         accepted = transition.accepts if transition else ()
-        inputs = {name: data[name] or None for name in TRANSITION_INPUTS}
+        inputs = {name: data.get(name) or None for name in TRANSITION_INPUTS}
         try:
             updated = review_transition(
                 review_id=review.pk,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from annotations.models import UNPUBLISHABLE_HEALTHS, Claim, Evidence
 from annotations.services.claims import claim_changes, claim_delete, claim_lock, claim_update
-from annotations.services.evidence import evidence_attach, evidence_delete
+from annotations.services.evidence import evidence_attach, evidence_delete, evidence_revise
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
@@ -83,8 +83,12 @@ def review_transition(
     rationale: str | None = None,
     assignee: Any | None = None,
     note: str | None = None,
+    evidence: Sequence[Mapping[str, Any]] | None = None,
 ) -> Review:
     """Apply one workflow action (see `reviews.workflow`).
+
+    `evidence` is what an `update` changes in the sources of a published check (see
+    `_update_evidence`).
 
     Holds the review's row lock, so concurrent actions serialize and exactly one of two racing
     approvals wins (the other sees a stale version: 412). `expected_version` is the version
@@ -115,9 +119,15 @@ def review_transition(
             f"Unknown action {action!r}. Valid actions: {', '.join(a.value for a in Action)}.",
             field="action",
         )
-    given = {"verdict": verdict, "rationale": rationale, "assignee": assignee, "note": note}
+    given = {
+        "verdict": verdict,
+        "rationale": rationale,
+        "assignee": assignee,
+        "note": note,
+        "evidence": evidence,
+    }
     for name in TRANSITION_INPUTS:
-        if given[name] not in (None, "") and name not in transition.accepts:
+        if given[name] not in (None, "", []) and name not in transition.accepts:
             raise DomainError(f"{action} does not take a {name}.", field=name)
     if review.state not in transition.sources:
         valid = available_actions(review=review, user=by)
@@ -135,9 +145,15 @@ def review_transition(
         ):
             raise Forbidden("You submitted this verdict; another editor must approve it.")
         raise Forbidden(f"Only {transition.who_label} may {action} this review.")
+    if transition.when is not None and not transition.when(review):
+        raise Conflict(
+            transition.when_refusal,
+            code="invalid_transition",
+            extra={"current": review_current(review)},
+        )
 
     old_state = review.state
-    target = transition.target
+    target = transition.target if transition.target is not None else review.state
     if action == Action.TAKE:
         review.assignee = by
     elif action == Action.ASSIGN:
@@ -197,6 +213,21 @@ def review_transition(
         note = _require(note, "note", f"Say why when you {action.replace('_', ' ')}.")
         if action == Action.REOPEN and review.assignee_id is None:
             target = State.UNASSIGNED
+    elif action == Action.DISMISS_REREVIEW:
+        note = _require(note, "note", "Say why the re-review is not needed.")
+        reasons_clear(review=review, how="dismissed", by=by)
+        reasons_sync(review)
+    elif action == Action.UPDATE:
+        note = _require(note, "note", "Say what this update changes (it is logged).")
+        _update(review=review, by=by, verdict=verdict, rationale=rationale, evidence=evidence)
+        now = timezone.now()
+        review.published_at = now
+        publication_write(
+            review=review, by=by, kind=PublicationKind.UPDATE, note=note.strip(), when=now
+        )
+    elif action == Action.PUBLISH_NOTICE:
+        review.notice = (note or "").strip()
+        review.notice_published_at = timezone.now() if review.notice else None
     review.state = target
     if note is not None:
         review.note = note.strip()
@@ -216,18 +247,98 @@ def review_transition(
     return review
 
 
-def _check_publishable(review: Review) -> None:
-    """Call while holding the review's row lock: evidence edits take the same lock first."""
+def _update(
+    *,
+    review: Review,
+    by: Any,
+    verdict: str | None,
+    rationale: str | None,
+    evidence: Sequence[Mapping[str, Any]] | None,
+) -> None:
+    """What an `update` changes: the rationale (a typo), the sources; never the verdict.
+
+    Call holding the review's row lock; a refusal raises before the publication is written
+    and the transaction undoes any evidence change made before it.
+    """
+    live = review.live_publication
+    if verdict and verdict != (live.verdict if live is not None else review.verdict):
+        raise DomainError(
+            "An update cannot change the verdict: reopen the review and publish a correction "
+            "with its reason.",
+            field="verdict",
+        )
+    changed = False
+    if rationale is not None and rationale.strip() and rationale.strip() != review.rationale:
+        review.rationale = rationale.strip()
+        changed = True
+    if evidence:
+        _update_evidence(review=review, by=by, changes=evidence)
+        changed = True
+    if not changed:
+        raise DomainError(
+            "An update changes the rationale or the evidence; nothing here would change.",
+            field="evidence",
+        )
+    _check_publishable(review, archived_counts=True)
+
+
+def _update_evidence(*, review: Review, by: Any, changes: Sequence[Mapping[str, Any]]) -> None:
+    """Apply an update's evidence changes, in order. Each item is one of:
+
+    - `{"url", "stance", "title"?, "archive_url"?}`: attach a new source;
+    - `{"id", "archive_url"?, "title"?}`: set the archived copy or title of a source;
+    - `{"id", "remove": true}`: remove a source (with a new one: a replacement).
+    """
+    claim = review.claim
+    for item in changes:
+        try:
+            if item.get("id"):
+                found = Evidence.objects.filter(claim=claim, pk=item["id"]).first()
+                if found is None:
+                    raise DomainError(f"No evidence {item['id']} on this claim.")
+                if item.get("remove"):
+                    evidence_delete(evidence=found, by=by)
+                else:
+                    evidence_revise(
+                        evidence=found,
+                        by=by,
+                        archive_url=item.get("archive_url"),
+                        title=item.get("title"),
+                    )
+            else:
+                evidence_attach(
+                    claim=claim,
+                    by=by,
+                    url=str(item.get("url") or ""),
+                    stance=str(item.get("stance") or ""),
+                    title=str(item.get("title") or ""),
+                    archive_url=str(item.get("archive_url") or ""),
+                )
+        except DomainError as exc:
+            # One field for the whole list: the message names what was wrong.
+            raise DomainError(exc.message, field="evidence") from exc
+
+
+def _check_publishable(review: Review, *, archived_counts: bool = False) -> None:
+    """Call while holding the review's row lock: evidence edits take the same lock first.
+
+    `archived_counts`: for an update, a source whose link died but that has an archived copy
+    still stands (archiving a dead source is what such an update is for).
+    """
     if not review.verdict:
         raise DomainError("Publishing needs a verdict.", field="verdict")
     if not review.rationale.strip():
         raise DomainError("Publishing needs a rationale.", field="rationale")
-    healths = list(review.claim.evidence.values_list("link__health", flat=True))
-    if not healths:
+    sources = list(review.claim.evidence.values_list("link__health", "archive_url"))
+    if not sources:
         raise DomainError("Publishing needs at least one evidence link.", field="evidence")
-    if all(health in UNPUBLISHABLE_HEALTHS for health in healths):
+    if all(
+        health in UNPUBLISHABLE_HEALTHS and not (archived_counts and archive_url)
+        for health, archive_url in sources
+    ):
         raise DomainError(
-            "Every evidence link is broken, dead or a soft 404; attach a working source.",
+            "Every evidence link is broken, dead or a soft 404; attach a working source"
+            + (" or an archived copy." if archived_counts else "."),
             field="evidence",
         )
 
@@ -495,6 +606,14 @@ def claim_remove(*, claim: Claim, by: Any) -> None:
     claim_delete(claim=claim, by=by)
 
 
+# The evidence of a published check is part of the public record: it changes only through a
+# logged `update` (an editor) or a `reopen` and a new approval.
+PUBLISHED_EVIDENCE = (
+    "The evidence of a published claim cannot change outside the workflow: reopen the claim, "
+    "or an editor makes an update (action 'update')."
+)
+
+
 @transaction.atomic
 def evidence_add(
     *,
@@ -515,7 +634,9 @@ def evidence_add(
         raise Forbidden(
             "Only the claim's assignee, its author while unassigned, or an editor may add evidence."
         )
-    review_claim_changed(claim_id=claim.pk)
+    review = review_claim_changed(claim_id=claim.pk)
+    if review is not None and review.state == State.PUBLISHED:
+        raise Conflict(PUBLISHED_EVIDENCE, code="published")
     return evidence_attach(
         claim=claim,
         by=by,
@@ -539,5 +660,5 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> None:
         )
     review = review_claim_changed(claim_id=evidence.claim_id)
     if review is not None and review.state == State.PUBLISHED:
-        raise Conflict("Evidence of a published claim cannot be removed; reopen the claim first.")
+        raise Conflict(PUBLISHED_EVIDENCE, code="published")
     evidence_delete(evidence=evidence, by=by)

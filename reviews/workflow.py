@@ -12,7 +12,12 @@ The rules, by name (the service enforces the `needs` with a message naming the f
   is not broken, and an editor other than the submitter (two-person rule);
 - `return`, `mark_not_checkable` and `reopen` carry a note saying why;
 - publishing again after a `reopen` is a correction: it needs a reason (the note) and is
-  written to the public corrections log.
+  written to the public corrections log;
+- editors maintain a published check without a correction: `dismiss_rereview` clears the
+  open re-review reasons of a false alarm (a note saying why); `update` is a logged
+  maintenance publication (sources attached, replaced or archived, a typo in the rationale;
+  never a new verdict: that is a correction); `publish_notice` sets the text readers see above
+  the published check (an empty note withdraws it). These three leave the state as it is.
 
 Which inputs each action takes, and which it needs, is read from here by the service (which
 refuses any other input), by the desk's forms (`transition_inputs`) and the admin's.
@@ -71,6 +76,9 @@ class Action(models.TextChoices):
     RETURN = "return", "Return to reviewer"
     MARK_NOT_CHECKABLE = "mark_not_checkable", "Mark not checkable"
     REOPEN = "reopen", "Reopen"
+    DISMISS_REREVIEW = "dismiss_rereview", "Dismiss re-review"
+    UPDATE = "update", "Update sources or rationale"
+    PUBLISH_NOTICE = "publish_notice", "Public notice"
 
 
 # --- Who may act ------------------------------------------------------------------------------
@@ -95,14 +103,24 @@ def _editor_not_submitter(user: Any, review: Review) -> bool:
 
 
 # Every input an action may take; each transition names those it accepts and those it needs.
-TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note")
+TRANSITION_INPUTS = ("verdict", "rationale", "assignee", "note", "evidence")
+ALL_STATES = frozenset(State.values)
+
+
+def _has_open_reasons(review: Review) -> bool:
+    return bool(review.needs_rereview)
+
+
+def _is_on_record(review: Review) -> bool:
+    return review.live_publication_id is not None
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
     sources: frozenset[str]
-    target: str
+    # None: the action leaves the state as it is.
+    target: str | None
     who: Who
     who_label: str
     # Names of the inputs that must be present (checked by the service with clear messages).
@@ -112,6 +130,9 @@ class Transition:
     # Inputs also needed when the review was published before: this publication is then a
     # correction, and its reason goes to the public corrections log.
     correction_needs: tuple[str, ...] = ()
+    # What must hold of the review besides its state, and the refusal's message when not.
+    when: Callable[[Review], bool] | None = None
+    when_refusal: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +204,35 @@ TRANSITIONS: tuple[Transition, ...] = (
         "an editor",
         needs=("note",),
     ),
+    Transition(
+        Action.DISMISS_REREVIEW,
+        ALL_STATES,
+        None,
+        _editor,
+        "an editor",
+        needs=("note",),
+        when=_has_open_reasons,
+        when_refusal="There is no open re-review reason to dismiss.",
+    ),
+    Transition(
+        Action.UPDATE,
+        frozenset({State.PUBLISHED}),
+        None,
+        _editor,
+        "an editor",
+        # The verdict is accepted only to say clearly that an update never changes it.
+        needs=("note",),
+        accepts=("verdict", "rationale", "evidence", "note"),
+    ),
+    Transition(
+        Action.PUBLISH_NOTICE,
+        ALL_STATES,
+        None,
+        _editor,
+        "an editor",
+        when=_is_on_record,
+        when_refusal="Only a published fact check carries a public notice.",
+    ),
 )
 
 TRANSITION_BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
@@ -208,4 +258,8 @@ def transition_inputs(*, action: str, review: Review) -> tuple[Input, ...]:
 
 def available_actions(*, review: Review, user: Any) -> list[str]:
     """Actions this user may take on this review now (for buttons and the API)."""
-    return [t.action for t in TRANSITIONS if review.state in t.sources and t.who(user, review)]
+    return [
+        t.action
+        for t in TRANSITIONS
+        if review.state in t.sources and (t.when is None or t.when(review)) and t.who(user, review)
+    ]

@@ -16,10 +16,10 @@ from django.utils import timezone
 
 from annotations import signals
 from annotations.extraction import Extraction
+from annotations.linkhealth import pagetext
 from annotations.linkhealth.archive import evidence_request_archive
 from annotations.linkhealth.classify import Classification
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
-from annotations.linkhealth import pagetext
 from annotations.linkhealth.health import LinkHealth
 from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck
 from factcheck.db import rows_update
@@ -112,8 +112,9 @@ _LINK_FIELDS = (
 def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> list[LinkCheck]:
     """Store checks and the links' new healths in one transaction; each attempt_key once.
 
-    Rows are locked in id order, so two recorders never deadlock. Links found stale are
-    announced (`signals.evidence_went_stale`) in this transaction.
+    Rows are locked in id order, so two recorders never deadlock. Links found stale, and
+    stale links found working again, are announced (`signals.evidence_went_stale`,
+    `signals.evidence_recovered`) in this transaction.
     """
     now = now or timezone.now()
     ids = sorted({e.link_id for e in entries})
@@ -128,6 +129,7 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     checks: list[LinkCheck] = []
     fingerprints: dict[int, str] = {}
     stale: dict[int, str] = {}
+    recovered: dict[int, str] = {}
     for entry in entries:
         link = links.get(entry.link_id)
         if link is None or entry.attempt_key in recorded:
@@ -160,6 +162,8 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
                 attempt_key=entry.attempt_key,
             )
         )
+        if ok and link.health in STALE_HEALTHS:
+            recovered[link.pk] = health
         link.health = health
         link.last_status = result.status_code
         link.last_error = "" if ok else reason
@@ -203,6 +207,8 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
             if not archive_url and archive_checked_at is None:
                 evidence_request_archive(evidence_id=evidence_id)
         signals.evidence_went_stale.send(sender=Evidence, links=stale, claims=claims)
+    if recovered:
+        signals.evidence_recovered.send(sender=Evidence, links=recovered)
     return checks
 
 

@@ -88,3 +88,29 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
     # The snapshot outlives its evidence for EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS.
     snapshot_mark_removed(evidence_id=evidence.pk)
     evidence.delete()
+
+
+def evidence_revise(
+    *, evidence: Evidence, by: Any, archive_url: str | None = None, title: str | None = None
+) -> Evidence:
+    """Set an evidence's archived copy or title (None leaves a field as it is), recording who.
+
+    Who may, and when (a published claim's evidence changes only in an editor's `update`),
+    are decided by `reviews.services`, which calls this holding the review's row lock.
+    """
+    if archive_url is not None:
+        if archive_url:
+            try:
+                archive_url = canonical_url(
+                    archive_url, max_length=column_max_length(Evidence, "archive_url")
+                )
+            except InvalidURL as exc:
+                raise DomainError(str(exc), field="archive_url") from exc
+        evidence.archive_url = archive_url
+    if title is not None:
+        if len(title) > column_max_length(Evidence, "title"):
+            raise DomainError("The title is too long.", field="title")
+        evidence.title = title
+    evidence._history_user = by  # type: ignore[attr-defined]
+    evidence.save(update_fields=["archive_url", "title"])
+    return evidence

@@ -79,6 +79,33 @@ class TransitionForm(forms.Form):
     rationale = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     assignee = forms.IntegerField(required=False)
+    # An update's evidence changes (see _evidence_change_fields), gathered into `evidence`.
+    evidence_add_url = forms.CharField(required=False, max_length=4096)
+    evidence_add_stance = forms.ChoiceField(required=False, choices=Stance.choices)
+    evidence_add_title = forms.CharField(required=False, max_length=500)
+    evidence_archive_for = forms.UUIDField(required=False)
+    evidence_archive_url = forms.CharField(required=False, max_length=4096)
+    evidence_remove = forms.UUIDField(required=False)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        changes: list[dict[str, Any]] = []
+        if data.get("evidence_add_url"):
+            changes.append(
+                {
+                    "url": data["evidence_add_url"],
+                    "stance": data.get("evidence_add_stance") or Stance.SUPPORTS,
+                    "title": data.get("evidence_add_title") or "",
+                }
+            )
+        if data.get("evidence_archive_for") and data.get("evidence_archive_url"):
+            changes.append(
+                {"id": data["evidence_archive_for"], "archive_url": data["evidence_archive_url"]}
+            )
+        if data.get("evidence_remove"):
+            changes.append({"id": data["evidence_remove"], "remove": True})
+        data["evidence"] = changes
+        return data
 
 
 def transition_inputs_form(
@@ -88,15 +115,44 @@ def transition_inputs_form(
     initial: Mapping[str, Any],
     reviewers: Sequence[Any] = (),
     note_label: str = "",
+    sources: Sequence[tuple[Any, str]] = (),
 ) -> forms.Form:
     """The fields one action's form shows: exactly `inputs` (`reviews.workflow.transition_inputs`).
 
     For rendering: what is posted is parsed by TransitionForm and decided by the service.
+    `sources` are the claim's evidence (id, label), for an update's evidence changes.
     """
     form = forms.Form(initial=dict(initial), auto_id=auto_id, label_suffix="")
     for item in inputs:
+        if item.name == "evidence":
+            form.fields.update(_evidence_change_fields(sources))
+            continue
         form.fields[item.name] = _input_field(item, reviewers=reviewers, note_label=note_label)
     return form
+
+
+def _evidence_change_fields(sources: Sequence[tuple[Any, str]]) -> dict[str, forms.Field]:
+    """An update's evidence changes in the desk: add a source, archive one, remove one
+    (adding one and removing another replaces it). Parsed by TransitionForm.clean()."""
+    pick = [("", "—"), *((str(pk), label) for pk, label in sources)]
+    return {
+        "evidence_add_url": forms.CharField(
+            label="Add a source (URL)", required=False, max_length=4096
+        ),
+        "evidence_add_stance": forms.ChoiceField(
+            label="Its stance", choices=Stance.choices, initial=Stance.SUPPORTS, required=False
+        ),
+        "evidence_add_title": forms.CharField(label="Its title", required=False, max_length=500),
+        "evidence_archive_for": forms.ChoiceField(
+            label="Set the archived copy of", choices=pick, required=False
+        ),
+        "evidence_archive_url": forms.CharField(
+            label="Archived copy URL", required=False, max_length=4096
+        ),
+        "evidence_remove": forms.ChoiceField(
+            label="Remove the source", choices=pick, required=False
+        ),
+    }
 
 
 def _input_field(item: Input, *, reviewers: Sequence[Any], note_label: str) -> forms.Field:
@@ -122,7 +178,9 @@ def _input_field(item: Input, *, reviewers: Sequence[Any], note_label: str) -> f
                 max_length=5_000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-        return forms.CharField(label="Note (optional)", required=False, max_length=5_000)
+        return forms.CharField(
+            label=note_label or "Note (optional)", required=False, max_length=5_000
+        )
     # A new input in the workflow table needs its field here before the desk can offer it.
     raise ValueError(f"The desk has no field for the input {item.name!r}.")
 

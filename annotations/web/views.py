@@ -40,6 +40,7 @@ from factcheck.roles import is_reviewer, user_roles
 from reviews import services as review_services
 from reviews.claimreview import claimreview_jsonld
 from reviews.models import PublicationKind
+from reviews.publishing import reasons_open
 from reviews.selectors import claim_may_edit, published_review_get
 from reviews.services import review_transition
 from reviews.workflow import (
@@ -217,6 +218,9 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
         "can_mark": is_reviewer(request.user),
         "panel_url_template": panel_url,
         "mark_form": forms.ClaimMarkForm(),
+        "revisions": present.revision_rows(
+            article, selectors.article_revision_list(article=article)
+        ),
     }
 
 
@@ -313,6 +317,9 @@ _ACTION_STYLE: dict[str, str] = {
 _NOTE_LABEL: dict[str, str] = {
     Action.RETURN: "Note to the reviewer",
     Action.APPROVE: "Reason for the correction",
+    Action.DISMISS_REREVIEW: "Why no re-review is needed",
+    Action.UPDATE: "What this update changes (logged)",
+    Action.PUBLISH_NOTICE: "Notice readers see (empty withdraws it)",
 }
 
 
@@ -332,6 +339,11 @@ def _action_forms(
 ) -> list[_ActionForm]:
     """One form per action open to the user, its fields read from `reviews.workflow`."""
     reviewers = list(queries.assignable_reviewers()) if Action.ASSIGN in actions else []
+    sources = (
+        [(ev.pk, ev.title or ev.url) for ev in review.claim.evidence.all()]
+        if Action.UPDATE in actions
+        else []
+    )
     result = []
     for action in actions:
         inputs = transition_inputs(action=action, review=review)
@@ -340,6 +352,8 @@ def _action_forms(
             "rationale": review.rationale,
             "assignee": review.assignee_id,
         }
+        if action == Action.PUBLISH_NOTICE:
+            initial["note"] = review.notice
         if posted and failed_action == action:  # what was sent, shown again with its error
             initial.update({item.name: posted.get(item.name) for item in inputs})
         form = forms.transition_inputs_form(
@@ -348,6 +362,7 @@ def _action_forms(
             initial=initial,
             reviewers=reviewers,
             note_label=_NOTE_LABEL.get(action, ""),
+            sources=sources,
         )
         result.append(
             _ActionForm(
@@ -374,6 +389,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
             review, actions, failed_action=extra.get("failed_action"), posted=extra.get("posted")
         ),
         "is_correction": review.first_published_at is not None,
+        "reasons": reasons_open(review=review),
         "evidence": evidence,
         "timeline": queries.claim_timeline(user=request.user, claim=claim),
         "thread": claim_thread(user=request.user, claim=claim),
@@ -503,6 +519,9 @@ def claim_transition(request: HttpRequest, claim_id: UUID) -> HttpResponse:
         Action.RETURN: "Returned to the reviewer.",
         Action.MARK_NOT_CHECKABLE: "Marked not checkable.",
         Action.REOPEN: "Reopened.",
+        Action.DISMISS_REREVIEW: "Re-review dismissed.",
+        Action.UPDATE: "Updated: the published check shows the change.",
+        Action.PUBLISH_NOTICE: "Notice published." if review.notice else "No public notice.",
     }.get(action, "Done.")
     return _panel(request, review.claim_id, flash=done, event=True)
 

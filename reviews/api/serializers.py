@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from annotations.models import Stance
 from factcheck.serializers import StrictInput
 from reviews.claimreview import claim_public_url, claimreview_jsonld
 from reviews.models import Correction, Publication, RereviewReason, Review
@@ -68,6 +69,36 @@ class ReviewOutput(serializers.ModelSerializer):
         return available_actions(review=obj, user=request.user)
 
 
+class EvidenceChangeInput(StrictInput):
+    """One change of an `update` to a published check's sources.
+
+    `{"url", "stance", "title"?, "archive_url"?}` attaches a source; `{"id", "archive_url"?,
+    "title"?}` sets a source's archived copy or title; `{"id", "remove": true}` removes one.
+    """
+
+    id = serializers.UUIDField(required=False)
+    remove = serializers.BooleanField(required=False, default=False)
+    url = serializers.CharField(max_length=4096, required=False)
+    stance = serializers.ChoiceField(choices=Stance.choices, required=False)
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    archive_url = serializers.CharField(max_length=4096, required=False, allow_blank=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "id" in attrs:
+            if "url" in attrs or "stance" in attrs:
+                raise serializers.ValidationError(
+                    "Give either the id of a source to change or the url of a new one."
+                )
+            if attrs.get("remove") and ({"title", "archive_url"} & set(attrs)):
+                raise serializers.ValidationError("A removed source takes no other change.")
+        else:
+            if attrs.get("remove"):
+                raise serializers.ValidationError("Name the source to remove by its id.")
+            if "url" not in attrs or "stance" not in attrs:
+                raise serializers.ValidationError("A new source needs a url and a stance.")
+        return attrs
+
+
 class TransitionInput(StrictInput):
     action = serializers.ChoiceField(choices=Action.choices)
     verdict = serializers.ChoiceField(choices=Verdict.choices, required=False)
@@ -78,6 +109,12 @@ class TransitionInput(StrictInput):
         required=False,
     )
     note = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
+    evidence = serializers.ListField(
+        child=EvidenceChangeInput(),
+        required=False,
+        max_length=50,
+        help_text="For `update`: the changes to the published check's sources, in order.",
+    )
 
 
 class PublishedEvidenceOutput(serializers.Serializer):
