@@ -218,9 +218,6 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
         "can_mark": is_reviewer(request.user),
         "panel_url_template": panel_url,
         "mark_form": forms.ClaimMarkForm(),
-        "revisions": present.revision_rows(
-            article, selectors.article_revision_list(article=article)
-        ),
     }
 
 
