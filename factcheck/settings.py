@@ -480,6 +480,18 @@ LINKCHECK_SOFT404_PROBE_TTL = env.int("LINKCHECK_SOFT404_PROBE_TTL", default=6 *
 LINKCHECK_ARCHIVE_AVAILABILITY_URL = env.str(
     "LINKCHECK_ARCHIVE_AVAILABILITY_URL", default="https://archive.org/wayback/available"
 )
+# Archive now (annotations.linkhealth.archive): a Save-Page-Now-style service asked to archive
+# new evidence once its snapshot is taken; empty (the default): never asked. The evidence URL
+# is appended to ARCHIVE_NOW_URL as it is (the Wayback Machine's https://web.archive.org/save/),
+# or replaces `{url}` in it, percent-encoded. The archived copy's URL is where the answer's
+# redirects end, or its Content-Location; it is kept as the evidence's archive_url when that is
+# empty. The service is fetched through the guarded egress layer like any page. A service that
+# fails (5xx, 429, timeout) is asked again ARCHIVE_NOW_RETRIES times, backing off from
+# ARCHIVE_NOW_RETRY_SECONDS.
+ARCHIVE_NOW_URL = env.str("ARCHIVE_NOW_URL", default="")
+ARCHIVE_NOW_TIMEOUT = env.float("ARCHIVE_NOW_TIMEOUT", default=60.0)
+ARCHIVE_NOW_RETRIES = env.int("ARCHIVE_NOW_RETRIES", default=5)
+ARCHIVE_NOW_RETRY_SECONDS = env.float("ARCHIVE_NOW_RETRY_SECONDS", default=60.0)
 LINK_STALE_AFTER_DAYS = env.int("LINK_STALE_AFTER_DAYS", default=30)
 LINKCHECK_RECENT_CHECKS_SHOWN = 5
 # Retention (annotations.linkhealth.retention, `manage.py prune_link_checks`, a daily beat

@@ -130,6 +130,32 @@ def evidence_find_archive(evidence_id: str) -> str:
     return archive.evidence_find_archive(evidence_id=evidence_id)
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=RETRYABLE,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=3,
+)
+def evidence_archive_now(self, evidence_id: str) -> str:  # type: ignore[no-untyped-def]
+    """Ask the archive-now service for a copy; a failing service is asked again
+    ARCHIVE_NOW_RETRIES times, from ARCHIVE_NOW_RETRY_SECONDS, doubling, with jitter."""
+    try:
+        return archive.evidence_archive_now(evidence_id=evidence_id)
+    except archive.ArchiveNotYet as exc:
+        retries = self.request.retries
+        if self.request.is_eager or retries >= settings.ARCHIVE_NOW_RETRIES:
+            logger.info("evidence %s not archived: %s (gave up)", evidence_id, exc)
+            return f"gave up: {exc}"
+        delay = min(settings.ARCHIVE_NOW_RETRY_SECONDS * 2**retries, 6 * 3600)
+        countdown = delay * random.uniform(0.5, 1.0)
+        raise self.retry(
+            exc=exc, countdown=countdown, max_retries=settings.ARCHIVE_NOW_RETRIES
+        ) from exc
+
+
 @shared_task(acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3)
 def prune_link_checks() -> int:
     """Daily: bounded batches, each its own transaction; safe to run twice."""

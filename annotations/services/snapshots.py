@@ -4,7 +4,8 @@
 evidence is attached: it fetches the page through the egress layer (the guard on every hop,
 the allow-list, timeouts, a body cap), builds the WARC and the main text
 (`annotations.snapshots`), stores the file through the `snapshots` storage and records the
-snapshot and the first text version of the link's page. `page_text_record` stores a new text
+snapshot and the first text version of the link's page, and asks the archive-now service (when
+configured) for a copy. `page_text_record` stores a new text
 version only when the main text changed (its hash), so storage grows with changes, not checks.
 """
 
@@ -18,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from annotations.linkhealth.archive import evidence_request_archive_now
 from annotations.models import Evidence, EvidenceSnapshot, Link, PageText
 from annotations.snapshots import Capture, capture_build, text_hash
 from factcheck.broker import enqueue_on_commit
@@ -101,6 +103,8 @@ def _store(evidence: Evidence, capture: Capture) -> EvidenceSnapshot:
             if not Evidence.objects.select_for_update().filter(pk=evidence.pk).exists():
                 raise Evidence.DoesNotExist
             snapshot.save()
+            # A fresh archived copy beside the desk's own (off unless ARCHIVE_NOW_URL is set).
+            evidence_request_archive_now(evidence_id=evidence.pk)
             if capture.text:
                 page_text_record(
                     link_id=evidence.link_id, title=capture.title, text=capture.text, when=now

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.web import inbox, views
+from annotations.web import inbox, snapshots, views
 
 app_name = "web"
 
@@ -22,4 +22,12 @@ urlpatterns = [
     path("notifications/", inbox.notifications, name="notifications"),
     path("notifications/read/", inbox.notifications_read, name="notifications-read"),
     path("notifications/settings/", inbox.notification_settings, name="notification-settings"),
+    path(
+        "evidence/<uuid:evidence_id>/changes/", snapshots.evidence_changes, name="evidence-changes"
+    ),
+    path(
+        "evidence/<uuid:evidence_id>/as-cited/",
+        snapshots.evidence_snapshot,
+        name="evidence-snapshot",
+    ),
 ]

@@ -44,6 +44,18 @@ def snapshot_fetch_config() -> FetchConfig:
     return replace(fetch_config(), max_body_bytes=settings.EVIDENCE_SNAPSHOT_MAX_BYTES)
 
 
+def archive_now_fetch_config() -> FetchConfig:
+    """A link check's, with the archive service's own timeout (a capture takes a while) and a
+    small body cap: only where the answer points matters, not the archived page."""
+    timeout = settings.ARCHIVE_NOW_TIMEOUT
+    return replace(
+        fetch_config(),
+        read_timeout=timeout,
+        total_timeout=timeout,
+        max_body_bytes=64 * 1024,
+    )
+
+
 def webhook_fetch_config() -> FetchConfig:
     """A webhook delivery: one timeout for the whole POST, no redirects followed."""
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS

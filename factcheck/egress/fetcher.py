@@ -55,6 +55,8 @@ KEPT_HEADERS = (
     "content-type",
     "content-length",
     "location",
+    # Where an archive service says the copy it made is (annotations.linkhealth.archive).
+    "content-location",
     "server",
     "cf-mitigated",
 )
