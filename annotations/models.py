@@ -13,6 +13,21 @@ from annotations.linkhealth.health import LinkHealth
 from annotations.querysets import ClaimQuerySet, LinkQuerySet
 
 
+class FetchState(models.TextChoices):
+    """Whether an article has its text: an article submitted by URL alone is `fetching` until
+    a fetch brings its text (then `ready`), or `failed` when none could (fetch_error says why).
+    An article submitted with text is `ready` from the start."""
+
+    READY = "ready", "ready"
+    FETCHING = "fetching", "fetching"
+    FAILED = "failed", "failed"
+
+
+class TextSource(models.TextChoices):
+    SUBMITTED = "submitted", "submitted"  # a client sent the text or HTML
+    FETCHED = "fetched", "fetched from its URL"  # extracted from the page; watched for edits
+
+
 class Article(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Canonical form of the URL the article was found at (see annotations.urls.canonical_url).
@@ -22,10 +37,30 @@ class Article(models.Model):
     publisher = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=35, blank=True)
-    # The text of the current revision; claims point into it.
-    text = models.TextField()
+    # The text of the current revision; claims point into it. Empty (and current_revision 0)
+    # exactly while the article is not `ready`.
+    text = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64, db_index=True)
     current_revision = models.PositiveIntegerField(default=1)
+    fetch_state = models.CharField(
+        max_length=10, choices=FetchState.choices, default=FetchState.READY
+    )
+    text_source = models.CharField(
+        max_length=10, choices=TextSource.choices, default=TextSource.SUBMITTED
+    )
+    # The last fetch that failed (a code of annotations.services.article_fetch.FetchError or
+    # an extraction problem, and its message); cleared by the next fetch that succeeds. On a
+    # `ready` article it is a watch fetch that failed: the text stays as it was.
+    fetch_error = models.CharField(max_length=40, blank=True)
+    fetch_message = models.CharField(max_length=500, blank=True)
+    last_fetch_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The last fetch that brought a usable text (changed or not).
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    # The watch: when the page is fetched again (NULL: not watched). Lease: while in the
+    # future, one worker owns the fetch of this article.
+    next_fetch_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    fetch_lease_until = models.DateTimeField(null=True, blank=True)
+    fetch_lease_owner = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles"
     )
@@ -35,7 +70,12 @@ class Article(models.Model):
     class Meta:
         ordering = ("-created_at",)
         constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="article_text_not_empty"),
+            # Ready exactly when there is a text (a fetching or failed article has none).
+            models.CheckConstraint(
+                condition=(Q(fetch_state="ready") & ~Q(text=""))
+                | (Q(fetch_state__in=("fetching", "failed")) & Q(text="")),
+                name="article_text_iff_ready",
+            ),
             models.CheckConstraint(condition=~Q(title=""), name="article_title_not_empty"),
         ]
 
@@ -50,8 +90,13 @@ class ArticleRevision(models.Model):
     number = models.PositiveIntegerField()
     text = models.TextField()
     content_hash = models.CharField(max_length=64)
+    # `submitted`: a client sent this text; `fetched`: extracted from the article's page.
+    origin = models.CharField(
+        max_length=10, choices=TextSource.choices, default=TextSource.SUBMITTED
+    )
+    # NULL: stored by the watch (a scheduled re-fetch), not by a person.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -507,6 +507,65 @@ LINKCHECK_RETENTION_BATCH_LINKS = env.int("LINKCHECK_RETENTION_BATCH_LINKS", def
 EVIDENCE_SNAPSHOT_MAX_BYTES = env.int("EVIDENCE_SNAPSHOT_MAX_BYTES", default=5 * 1024 * 1024)
 EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS = env.int("EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS", default=90)
 
+# --- Articles from the web (annotations.services.article_fetch) -----------------------------
+# An article submitted by URL alone is fetched through the egress layer (the link checker's
+# guard, allow-list, ports, per-host limits). A page above MAX_BYTES is refused (too_large).
+# The request waits REQUEST_BUDGET_SECONDS for the fetch and extraction (then 201); past it the
+# article is answered 202 `fetching` and a worker fetches it with TIMEOUT_SECONDS.
+ARTICLE_FETCH_MAX_BYTES = env.int("ARTICLE_FETCH_MAX_BYTES", default=10 * 1024 * 1024)
+ARTICLE_FETCH_REQUEST_BUDGET_SECONDS = env.float(
+    "ARTICLE_FETCH_REQUEST_BUDGET_SECONDS", default=10.0
+)
+ARTICLE_FETCH_TIMEOUT_SECONDS = env.float("ARTICLE_FETCH_TIMEOUT_SECONDS", default=30.0)
+# A worker's first fetch that fails for a passing reason (timeout, reset, 5xx, host busy) is
+# tried this many more times, with backoff, before the article is `failed`.
+ARTICLE_FETCH_RETRIES = env.int("ARTICLE_FETCH_RETRIES", default=4)
+ARTICLE_FETCH_USER_AGENT = env.str(
+    "ARTICLE_FETCH_USER_AGENT",
+    default="factcheck-articles/1.0 (fact-checking desk; article reader)",
+)
+
+
+def _duration(text: str) -> float:
+    """Seconds of `90s`, `15m`, `6h`, `3d` or `2w` (a bare number: seconds)."""
+    text = text.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    if text and text[-1] in units:
+        return float(text[:-1]) * units[text[-1]]
+    return float(text)
+
+
+def _watch_intervals(value: list[str]) -> list[tuple[float, float]]:
+    """`AGE:INTERVAL` pairs, e.g. `1d:1h` (an article younger than a day is fetched hourly)."""
+    pairs = []
+    for item in value:
+        age, _, interval = item.partition(":")
+        pairs.append((_duration(age), _duration(interval)))
+    return sorted(pairs)
+
+
+# The watch: articles whose text came from their URL are fetched again, often while young
+# (age from published_at, else from when they were submitted), then rarely. INTERVALS: by age;
+# LATE_INTERVAL: beyond the last age; STOP_AFTER (empty: never): no more fetches past this age.
+# A beat job enqueues up to BATCH_SIZE due articles every BEAT_SECONDS, TASK_BATCH_SIZE to a
+# task, each leased for LEASE_SECONDS; fetches share the link checks' per-host limits.
+ARTICLE_WATCH_ENABLED = env.bool("ARTICLE_WATCH_ENABLED", default=True)
+ARTICLE_WATCH_INTERVALS = _watch_intervals(
+    env.list("ARTICLE_WATCH_INTERVALS", default=["1d:1h", "3d:3h", "7d:12h", "30d:1d", "90d:7d"])
+)
+ARTICLE_WATCH_LATE_INTERVAL = _duration(env.str("ARTICLE_WATCH_LATE_INTERVAL", default="30d"))
+_stop_after = env.str("ARTICLE_WATCH_STOP_AFTER", default="")
+ARTICLE_WATCH_STOP_AFTER = _duration(_stop_after) if _stop_after else None
+ARTICLE_WATCH_BEAT_SECONDS = env.float("ARTICLE_WATCH_BEAT_SECONDS", default=300.0)
+ARTICLE_WATCH_BATCH_SIZE = env.int("ARTICLE_WATCH_BATCH_SIZE", default=500)
+ARTICLE_WATCH_TASK_BATCH_SIZE = env.int("ARTICLE_WATCH_TASK_BATCH_SIZE", default=25)
+ARTICLE_WATCH_LEASE_SECONDS = env.int("ARTICLE_WATCH_LEASE_SECONDS", default=600)
+if ARTICLE_WATCH_ENABLED:
+    CELERY_BEAT_SCHEDULE["enqueue-due-articles"] = {
+        "task": "annotations.tasks.enqueue_due_articles",
+        "schedule": ARTICLE_WATCH_BEAT_SECONDS,
+    }
+
 # --- Publishing -----------------------------------------------------------------------------
 FACTCHECK_ORGANIZATION_NAME = env.str("FACTCHECK_ORGANIZATION_NAME", default="factcheck desk")
 FACTCHECK_ORGANIZATION_URL = env.str("FACTCHECK_ORGANIZATION_URL", default="http://localhost:8000/")

@@ -14,15 +14,19 @@ from django.db import IntegrityError, connection, connections, router, transacti
 from django.db.models import Model
 
 from annotations import anchoring
-from annotations.models import Article, ArticleRevision
+from annotations.models import Article, ArticleRevision, FetchState, TextSource
 from annotations.services.claims import claims_reanchor
 from factcheck.db import column_max_length
 from factcheck.errors import DomainError
 from factcheck.urlnorm import InvalidURL, canonical_url
 
 
-def _content_hash(text: str) -> str:
+def content_hash(text: str) -> str:
+    """The SHA-256 of an article text: equal texts, and only those, share it."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_content_hash = content_hash
 
 
 def article_text_prepare(*, text: str | None, html: str | None) -> str:
@@ -65,7 +69,8 @@ class SubmitRefused:
 
 def _submit_one(*, by: Any, item: Mapping[str, Any]) -> SubmitOutcome | SubmitRefused:
     try:
-        return article_submit(by=by, **item)
+        # An item with a URL alone is fetched by a worker: a bulk upload waits for no page.
+        return article_submit(by=by, fetch_budget=0, **item)
     except DomainError as exc:
         return SubmitRefused(exc.as_body())
     except IntegrityError:
@@ -103,11 +108,10 @@ def articles_submit_many(
     return [outcome for _, outcome in sorted(pair for part in stripes for pair in part)]
 
 
-@transaction.atomic
 def article_submit(
     *,
     by: Any,
-    title: str,
+    title: str = "",
     text: str | None = None,
     html: str | None = None,
     url: str | None = None,
@@ -115,8 +119,53 @@ def article_submit(
     publisher: str = "",
     published_at: datetime | None = None,
     language: str = "",
+    fetch_budget: float | None = None,
 ) -> SubmitOutcome:
-    """Create an article, or add a revision when the same URL comes back with new text."""
+    """Create an article, or add a revision when the same URL comes back with new text.
+
+    With a URL and neither text nor html, the page is fetched and its main text extracted
+    (`article_fetch.article_submit_url`, waiting up to `fetch_budget` seconds; the article
+    may come back `fetching`). A text or html sent wins: nothing is fetched.
+    """
+    if not text and not html and url:
+        from annotations.services.article_fetch import article_submit_url
+
+        return article_submit_url(  # type: ignore[no-any-return]
+            by=by,
+            url=url,
+            title=title,
+            byline=byline,
+            publisher=publisher,
+            published_at=published_at,
+            language=language,
+            budget=fetch_budget,
+        )
+    return _article_submit_text(
+        by=by,
+        title=title,
+        text=text,
+        html=html,
+        url=url,
+        byline=byline,
+        publisher=publisher,
+        published_at=published_at,
+        language=language,
+    )
+
+
+@transaction.atomic
+def _article_submit_text(
+    *,
+    by: Any,
+    title: str,
+    text: str | None,
+    html: str | None,
+    url: str | None,
+    byline: str,
+    publisher: str,
+    published_at: datetime | None,
+    language: str,
+) -> SubmitOutcome:
     prepared = article_text_prepare(text=text, html=html)
     if not title or not title.strip():
         raise DomainError("The article needs a title.", field="title")
@@ -234,35 +283,52 @@ def _article_resubmit(
     for key, value in changed_meta.items():
         setattr(article, key, value)
     article.save(update_fields=[*changed_meta, "updated_at"])
+    if article.fetch_state != FetchState.READY:
+        # Still being fetched, or its fetch failed: the text sent is its first one, and the
+        # worker's fetch (if any) finds it ready and stops.
+        article_revise(article=article, by=by, text=text)
+        return SubmitOutcome(article=article, status="revised")
     if article_revise(article=article, by=by, text=text) is None:
         return SubmitOutcome(article=article, status="unchanged")
     return SubmitOutcome(article=article, status="revised")
 
 
 @transaction.atomic
-def article_revise(*, article: Article, by: Any, text: str) -> ArticleRevision | None:
+def article_revise(
+    *, article: Article, by: Any, text: str, origin: str = TextSource.SUBMITTED
+) -> ArticleRevision | None:
     """Store ``text`` (already prepared) as a new revision and re-anchor every claim.
 
     Returns None, storing nothing, when the text is the current one. ``article`` gets the new
-    text, hash and revision number; its other fields are not saved here.
+    text, hash and revision number (and is `ready`: a fetching or failed article given a text
+    has one); its other fields are not saved here. ``by`` None: the watch stored it;
+    ``origin``: `submitted` or `fetched` (`TextSource`).
     """
     current = (
         Article.objects.select_for_update()
         .only("text", "content_hash", "current_revision")
         .get(pk=article.pk)
     )
-    content_hash = _content_hash(text)
-    if content_hash == current.content_hash:
+    digest = content_hash(text)
+    if digest == current.content_hash:
         return None
     article.text = text
-    article.content_hash = content_hash
+    article.content_hash = digest
     article.current_revision = current.current_revision + 1
-    article.save(update_fields=["text", "content_hash", "current_revision", "updated_at"])
+    fields = ["text", "content_hash", "current_revision", "updated_at"]
+    if article.fetch_state != FetchState.READY:
+        article.fetch_state = FetchState.READY
+        article.text_source = origin
+        article.fetch_error = article.fetch_message = ""
+        article.next_fetch_at = None  # a fetched text's caller schedules the watch
+        fields += ["fetch_state", "text_source", "fetch_error", "fetch_message", "next_fetch_at"]
+    article.save(update_fields=fields)
     revision = ArticleRevision.objects.create(
         article=article,
         number=article.current_revision,
         text=text,
-        content_hash=content_hash,
+        content_hash=digest,
+        origin=origin,
         created_by=by,
     )
     claims_reanchor(article=article, revision=revision, old_text=current.text)

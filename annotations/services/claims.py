@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import anchoring, signals
-from annotations.models import AnchorState, Article, ArticleRevision, Claim
+from annotations.models import AnchorState, Article, ArticleRevision, Claim, FetchState
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_reviewer
@@ -198,6 +198,18 @@ def claim_create(
     if not is_reviewer(by):
         raise Forbidden("Only reviewers and editors mark claims.")
     article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.fetch_state == FetchState.FETCHING:
+        raise Conflict(
+            "The article is still being fetched from its URL; claims can be marked once its "
+            "text is in.",
+            code="article_fetching",
+        )
+    if article.fetch_state == FetchState.FAILED:
+        raise Conflict(
+            f"The article could not be fetched ({article.fetch_message or article.fetch_error}); "
+            "it has no text to mark claims in.",
+            code="article_fetch_failed",
+        )
     text = article.text
     try:
         if utf16_start is not None or utf16_end is not None:

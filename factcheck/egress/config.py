@@ -44,6 +44,22 @@ def snapshot_fetch_config() -> FetchConfig:
     return replace(fetch_config(), max_body_bytes=settings.EVIDENCE_SNAPSHOT_MAX_BYTES)
 
 
+def article_fetch_config(*, total_timeout: float | None = None) -> FetchConfig:
+    """An article page: the link checks' connect/read timeouts and redirects, the article's
+    own User-Agent and deadline, and a body cap one byte above ARTICLE_FETCH_MAX_BYTES (so a
+    bigger page is seen as bigger, and refused, rather than cut)."""
+    timeout = settings.ARTICLE_FETCH_TIMEOUT_SECONDS
+    if total_timeout is not None:
+        timeout = min(timeout, total_timeout)
+    return replace(
+        fetch_config(),
+        total_timeout=timeout,
+        read_timeout=min(settings.LINKCHECK_READ_TIMEOUT, timeout),
+        max_body_bytes=settings.ARTICLE_FETCH_MAX_BYTES + 1,
+        user_agent=settings.ARTICLE_FETCH_USER_AGENT,
+    )
+
+
 def archive_now_fetch_config() -> FetchConfig:
     """A link check's, with the archive service's own timeout (a capture takes a while) and a
     small body cap: only where the answer points matters, not the archived page."""
