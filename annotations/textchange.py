@@ -1034,7 +1034,9 @@ def _trim(words: list[str], lead: bool, tail: bool) -> str:
     return "…"
 
 
-def diff(before_text: str, after_text: str) -> dict[str, Any]:
+def diff(
+    before_text: str, after_text: str, *, comparison: Comparison | None = None
+) -> dict[str, Any]:
     """The word-level difference between two main texts, for a reader.
 
     ``{"changed_numbers": [{"before", "after"}], "changed_dates": [...], "hunks": [{"op",
@@ -1042,8 +1044,9 @@ def diff(before_text: str, after_text: str) -> dict[str, Any]:
     are trimmed to CONTEXT_WORDS words around each change. Paragraphs are diffed first, then
     the words of the paragraphs that differ, so a long page costs little. A moved paragraph
     shows as a delete and an insert (``compare`` does not count it as a change).
+    ``comparison``: ``compare(before_text, after_text)`` when the caller has it already.
     """
-    result = compare(before_text, after_text)
+    result = comparison if comparison is not None else compare(before_text, after_text)
     before, after = paragraphs(before_text), paragraphs(after_text)
     # Paragraph level first: equal paragraphs become equal word runs without a word diff.
     ops: list[tuple[str, list[str], list[str]]] = []

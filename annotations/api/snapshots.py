@@ -128,7 +128,7 @@ class EvidenceDiffView(APIView):
                 "changed": comparison.changed,
                 "similarity": comparison.similarity,
                 "reasons": [{"code": r.code, "message": r.message} for r in comparison.reasons],
-                **diff(snapshot.text, latest.text),
+                **diff(snapshot.text, latest.text, comparison=comparison),
             }
         )
 

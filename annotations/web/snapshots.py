@@ -45,7 +45,7 @@ def _changes(evidence: Evidence) -> dict[str, Any]:
     if latest is None or not snapshot.text:
         return {"snapshot": snapshot, "problem": snapshot.message or NO_TEXT}
     comparison = compare(snapshot.text, latest.text)
-    words = diff(snapshot.text, latest.text)
+    words = diff(snapshot.text, latest.text, comparison=comparison)
     return {
         "snapshot": snapshot,
         "latest": latest,
