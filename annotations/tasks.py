@@ -42,7 +42,8 @@ def capture_evidence(self, evidence_id: str) -> str:  # type: ignore[no-untyped-
 
 @shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=3)
 def prune_removed_snapshots() -> int:
-    return snapshots.snapshots_prune_removed()
+    """Daily: bounded batches, each its own transaction; safe to run twice."""
+    return snapshots.snapshots_prune_removed().deleted
 
 
 # --- Articles from the web (annotations.services.article_fetch) -------------------------------

@@ -506,6 +506,8 @@ LINKCHECK_RETENTION_BATCH_LINKS = env.int("LINKCHECK_RETENTION_BATCH_LINKS", def
 # the cap and marked truncated), and how long the snapshot of removed evidence is kept.
 EVIDENCE_SNAPSHOT_MAX_BYTES = env.int("EVIDENCE_SNAPSHOT_MAX_BYTES", default=5 * 1024 * 1024)
 EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS = env.int("EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS", default=90)
+# Snapshots deleted per transaction by `manage.py prune_snapshots` and its daily beat job.
+EVIDENCE_SNAPSHOT_PRUNE_BATCH = env.int("EVIDENCE_SNAPSHOT_PRUNE_BATCH", default=200)
 
 # --- Articles from the web (annotations.services.article_fetch) -----------------------------
 # An article submitted by URL alone is fetched through the egress layer (the link checker's

@@ -11,6 +11,7 @@ version only when the main text changed (its hash), so storage grows with change
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -142,18 +143,46 @@ def page_text_record(*, link_id: int, title: str, text: str, when: datetime) -> 
     return True
 
 
-def snapshots_prune_removed(*, now: datetime | None = None) -> int:
-    """Delete snapshots (rows and files) of evidence removed more than
-    EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS ago. Returns how many."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS)
-    removed = 0
-    for snapshot in EvidenceSnapshot.objects.filter(
-        evidence__isnull=True, evidence_removed_at__lt=cutoff
-    ).iterator():
-        snapshot.warc.delete(save=False)
-        snapshot.delete()
-        removed += 1
-    return removed
+@dataclass
+class SnapshotPruneOutcome:
+    deleted: int = 0
+    batches: int = 0
+
+
+def snapshots_prune_removed(
+    *,
+    now: datetime | None = None,
+    keep_days: int | None = None,
+    batch: int | None = None,
+    max_batches: int | None = None,
+) -> SnapshotPruneOutcome:
+    """Delete snapshots (rows and files) of evidence removed more than `keep_days`
+    (EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS) ago, `batch` (EVIDENCE_SNAPSHOT_PRUNE_BATCH) rows per
+    transaction, until none is left or after `max_batches`. Safe to run twice at once: a
+    batch skips the rows another run holds."""
+    days = settings.EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS if keep_days is None else keep_days
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    size = batch or settings.EVIDENCE_SNAPSHOT_PRUNE_BATCH
+    outcome = SnapshotPruneOutcome()
+    while max_batches is None or outcome.batches < max_batches:
+        with transaction.atomic():
+            rows = list(
+                EvidenceSnapshot.objects.select_for_update(skip_locked=True)
+                .filter(evidence__isnull=True, evidence_removed_at__lt=cutoff)
+                .order_by("evidence_removed_at", "pk")
+                .only("pk", "warc")[:size]
+            )
+            if not rows:
+                break
+            EvidenceSnapshot.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        # The files once their rows are gone: a failure in between leaves a file without a
+        # row, never a row without its file.
+        for row in rows:
+            if row.warc.name:
+                row.warc.storage.delete(row.warc.name)
+        outcome.batches += 1
+        outcome.deleted += len(rows)
+    return outcome
 
 
 def snapshot_mark_removed(*, evidence_id: Any) -> None:

@@ -166,9 +166,9 @@ def test_removed_evidence_keeps_its_snapshot_for_the_retention_period(
     assert snapshot.evidence_id is None
     assert snapshot.evidence_removed_at is not None
     settings.EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS = 30
-    assert snapshots.snapshots_prune_removed(now=timezone.now() + timedelta(days=29)) == 0
+    assert snapshots.snapshots_prune_removed(now=timezone.now() + timedelta(days=29)).deleted == 0
     assert EvidenceSnapshot.objects.filter(pk=snapshot.pk).exists()
-    assert snapshots.snapshots_prune_removed(now=timezone.now() + timedelta(days=31)) == 1
+    assert snapshots.snapshots_prune_removed(now=timezone.now() + timedelta(days=31)).deleted == 1
     assert not EvidenceSnapshot.objects.filter(pk=snapshot.pk).exists()
     with pytest.raises(FileNotFoundError):
         open(path, "rb")  # noqa: SIM115
