@@ -216,6 +216,17 @@ class ArticleSubmitForm(forms.Form):
         strip=False, label="Article body", widget=forms.Textarea(attrs={"rows": 14})
     )
 
+    # Words selected on the page when the bookmarklet sent it: marked as a claim once stored
+    # (annotations.web.bookmarklet.quote_mark).
+    quote = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Claim to mark (optional)",
+        help_text="Words of the article to mark as a claim once it is stored. The bookmarklet "
+        "fills this with the text you selected on the page.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
 
 class CommentForm(forms.Form):
     # Emptiness, length and mentions are the service's to refuse (reviews.discussion).

@@ -49,8 +49,13 @@ def _open_tag(span: HighlightSpan, depth: int, first: bool) -> str:
     return "".join(parts)
 
 
-def render_highlighted(text: str, spans: Iterable[HighlightSpan]) -> SafeString:
-    """HTML for `text` with every valid span wrapped in marks. Invalid spans are skipped."""
+def render_highlighted(
+    text: str, spans: Iterable[HighlightSpan], *, ids: bool = True
+) -> SafeString:
+    """HTML for `text` with every valid span wrapped in marks. Invalid spans are skipped.
+
+    With `ids`, a claim's first fragment carries `id="hl-<claim>"` (the reader scrolls to it);
+    a second rendering of the same claims on one page (a revision diff) goes without."""
     n = len(text)
     ordered: Sequence[HighlightSpan] = sorted(
         (s for s in spans if 0 <= s.start < s.end <= n),
@@ -66,7 +71,7 @@ def render_highlighted(text: str, spans: Iterable[HighlightSpan]) -> SafeString:
     opened: set[str] = set()
 
     def open_span(s: HighlightSpan) -> None:
-        out.append(_open_tag(s, len(stack), s.claim_id not in opened))
+        out.append(_open_tag(s, len(stack), ids and s.claim_id not in opened))
         opened.add(s.claim_id)
         stack.append(s)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotations.linkhealth.health import LinkHealth
-from annotations.models import STALE_HEALTHS
+from annotations.models import STALE_HEALTHS, TextSource
 from annotations.querysets import evidence_is_stale
 from reviews.workflow import State, Verdict
 
@@ -132,3 +132,37 @@ def health_badges(evidence: Any) -> list[HealthBadge]:
             HealthBadge("warn", "stale", "No successful check within the freshness window.")
         )
     return badges
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    """One line of an article's revision history."""
+
+    number: int
+    created_at: Any
+    by: str  # empty: stored by the watch (a scheduled re-fetch), not by a person
+    what: str  # "submitted" | "resubmitted" | "fetched" | "refetched"
+    current: bool
+
+
+def revision_what(revision: Any) -> str:
+    """How a revision came in: a text a client sent (the first one submitted, a later one
+    resubmitted), or the text extracted from the article's page (fetched, then refetched: by
+    the watch or a reviewer's refetch)."""
+    first = revision.number == 1
+    if revision.origin == TextSource.FETCHED:
+        return "fetched" if first else "refetched"
+    return "submitted" if first else "resubmitted"
+
+
+def revision_rows(article: Any, revisions: Any) -> list[RevisionRow]:
+    return [
+        RevisionRow(
+            number=r.number,
+            created_at=r.created_at,
+            by=r.created_by.get_username() if r.created_by is not None else "",
+            what=revision_what(r),
+            current=r.number == article.current_revision,
+        )
+        for r in revisions
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.web import inbox, snapshots, views
+from annotations.web import desk_help, inbox, revisions, snapshots, views
 
 app_name = "web"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("articles/new/", views.article_submit, name="article-submit"),
     path("articles/<uuid:article_id>/", views.reader, name="article"),
     path("articles/<uuid:article_id>/claims/", views.claim_create, name="claim-create"),
+    path(
+        "articles/<uuid:article_id>/revisions/",
+        revisions.article_revisions,
+        name="article-revisions",
+    ),
     path("claims/<uuid:claim_id>/", views.published_claim, name="published"),
     path("claims/<uuid:claim_id>/panel/", views.claim_panel, name="claim"),
     path("claims/<uuid:claim_id>/edit/", views.claim_update, name="claim-update"),
@@ -18,6 +23,7 @@ urlpatterns = [
     path("evidence/<uuid:evidence_id>/remove/", views.evidence_remove, name="evidence-remove"),
     path("evidence/<uuid:evidence_id>/recheck/", views.evidence_recheck, name="evidence-recheck"),
     path("stale/", views.stale_sources, name="stale"),
+    path("help/", desk_help.help_page, name="help"),
     path("claims/<uuid:claim_id>/comments/", inbox.comment_post, name="comment-post"),
     path("notifications/", inbox.notifications, name="notifications"),
     path("notifications/read/", inbox.notifications_read, name="notifications-read"),

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.conf import settings
@@ -31,6 +32,12 @@ from annotations.models import AnchorState, Claim, Stance
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
 from annotations.web import forms, present, queries
+from annotations.web.bookmarklet import (
+    QUOTE_MAX_CHARS,
+    quote_mark,
+    reader_query,
+    submit_initial,
+)
 from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
 from annotations.web.present import VERDICT_GROUP
@@ -134,7 +141,8 @@ _BODY_FIELDS = {"text": "body", "html": "body", "non_field_errors": None}
 
 @desk_view
 def article_submit(request: HttpRequest) -> HttpResponse:
-    form = forms.ArticleSubmitForm(request.POST or None)
+    # `?url=&quote=` from the bookmarklet fill the form (annotations.web.bookmarklet).
+    form = forms.ArticleSubmitForm(request.POST or None, initial=submit_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         body = {data["format"]: data["body"]}
@@ -159,7 +167,11 @@ def article_submit(request: HttpRequest) -> HttpResponse:
                 "revised": "A new revision was stored; its claims were re-anchored.",
             }[outcome.status]
             messages.success(request, text)
-            return redirect("web:article", article_id=outcome.article.pk)
+            quote = data["quote"]
+            claim = quote_mark(request, article=outcome.article, quote=quote) if quote else None
+            target = reverse("web:article", kwargs={"article_id": outcome.article.pk})
+            query = reader_query(claim, quote)
+            return redirect(f"{target}?{urlencode(query)}" if query else target)
     status = 400 if request.method == "POST" else 200
     return render(request, "annotations/article_submit.html", {"form": form}, status=status)
 
@@ -218,6 +230,9 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
         "can_mark": is_reviewer(request.user),
         "panel_url_template": panel_url,
         "mark_form": forms.ClaimMarkForm(),
+        "revisions": present.revision_rows(
+            article, selectors.article_revision_list(article=article)
+        ),
     }
 
 
@@ -226,6 +241,8 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
 def reader(request: HttpRequest, article_id: UUID) -> HttpResponse:
     article = selectors.article_get_for_user(user=request.user, article_id=article_id)
     context = _reader_context(request, article)
+    # A quote the bookmarklet brought that could not be marked: shown in the quote box.
+    context["quote"] = request.GET.get("quote", "")[:QUOTE_MAX_CHARS]
     selected = _uuid_or_none(request.GET.get("claim"))
     if selected is not None:
         try:
