@@ -185,23 +185,39 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# Evidence snapshots (WARC files; docs/snapshots.md): FileSystemStorage under VAR_DIR by
+# default. An S3-compatible bucket is SNAPSHOT_STORAGE_BACKEND=storages.backends.s3.S3Storage
+# with `pip install .[s3]` (django-storages, boto3), AWS_STORAGE_BUCKET_NAME, and for a bucket
+# outside AWS (MinIO, Ceph, R2...) AWS_S3_ENDPOINT_URL; credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or an instance role). Files
+# are private: the API streams them to editors, never links to the bucket.
+SNAPSHOT_STORAGE_BACKEND = env.str(
+    "SNAPSHOT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
+)
+_snapshot_storage_options: dict[str, object] = {}
+if SNAPSHOT_STORAGE_BACKEND.endswith("FileSystemStorage"):
+    _snapshot_storage_options = {"location": str(VAR_DIR / "snapshots"), "base_url": None}
+elif SNAPSHOT_STORAGE_BACKEND.startswith("storages.backends.s3"):
+    _snapshot_storage_options = {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "location": env.str("SNAPSHOT_STORAGE_PREFIX", default="snapshots"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    for _option, _variable in (
+        ("endpoint_url", "AWS_S3_ENDPOINT_URL"),
+        ("region_name", "AWS_S3_REGION_NAME"),
+    ):
+        if env.str(_variable, default=""):
+            _snapshot_storage_options[_option] = env.str(_variable)
+    if not _snapshot_storage_options["bucket_name"]:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("SNAPSHOT_STORAGE_BACKEND is S3: set AWS_STORAGE_BUCKET_NAME.")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Evidence snapshots (WARC records): files under VAR_DIR by default; an S3-compatible
-    # bucket is SNAPSHOT_STORAGE_BACKEND=storages.backends.s3.S3Storage plus django-storages'
-    # AWS_* settings (docs/snapshots.md).
-    "snapshots": {
-        "BACKEND": env.str(
-            "SNAPSHOT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
-        ),
-        "OPTIONS": (
-            {"location": str(VAR_DIR / "snapshots"), "base_url": None}
-            if env.str(
-                "SNAPSHOT_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"
-            ).endswith("FileSystemStorage")
-            else {}
-        ),
-    },
+    "snapshots": {"BACKEND": SNAPSHOT_STORAGE_BACKEND, "OPTIONS": _snapshot_storage_options},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
