@@ -162,9 +162,11 @@ def rereview_notify(*, review_id: int) -> list[Notification]:
         ).values_list("recipient_id", flat=True)
     )
     reasons = "; ".join(dict.fromkeys(messages))
-    message = (
-        f"{verdict_label(review.verdict)} on {quote_shown(review.claim)} needs re-review: {reasons}"
-    )
+    # A published check is named by what readers see: its live publication's verdict and words
+    # (a new article revision may have moved the working claim's words since).
+    live = review.live_publication
+    verdict, quoted = (live.verdict, live) if live is not None else (review.verdict, review.claim)
+    message = f"{verdict_label(verdict)} on {quote_shown(quoted)} needs re-review: {reasons}"
     return notify(
         recipients=[u for pk, u in recipients.items() if pk not in told],
         kind=NotificationKind.REREVIEW,

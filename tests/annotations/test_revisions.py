@@ -7,6 +7,7 @@ from django.urls import reverse
 from annotations.models import Article, ArticleRevision, Claim
 from reviews.models import Review
 from reviews.workflow import State
+from tests.api.conftest import publish
 from tests.factories import ARTICLE_TEXT, article_create, claim_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -77,18 +78,19 @@ def test_whitespace_only_change_is_not_a_change_of_words(client_for, submitter, 
 
 
 def test_published_review_owners_are_told(
-    client_for, submitter, claim, editor, django_capture_on_commit_callbacks
+    client_for, submitter, reviewer, claim, editor, django_capture_on_commit_callbacks
 ):
-    Review.objects.filter(claim=claim).update(
-        state=State.PUBLISHED, verdict="false", rationale="Counted twice."
-    )
+    publish(claim, reviewer=reviewer, editor=editor)
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         resubmit(client_for(submitter), ARTICLE_TEXT.replace("10,000", "11,000"))
     assert Review.objects.get(claim=claim).needs_rereview
-    assert [m.subject for m in mail.outbox] == [
-        "Re-review needed: North Korea is training 11,000 soldiers"
-    ]
-    assert editor.email in mail.outbox[0].to
+    # Named by what readers see: the published verdict on the words it was checked on.
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects[editor.email].startswith(
+        "[factcheck] False on “North Korea is training 10,000 soldiers” needs re-review: "
+        "revision 2 changed the quoted words: “North Korea is training 10,000"
+    )
 
 
 def test_deleted_passage_orphans_the_claim_which_stays_listed(
