@@ -164,7 +164,7 @@ def _creator_id(kind: str, record: Any) -> Any:
 
 def correction_list() -> QuerySet[Correction]:
     """The public corrections log: every change of a published verdict, newest first."""
-    return Correction.objects.select_related("review", "review__claim")
+    return Correction.objects.select_related("review", "review__claim", "review__live_publication")
 
 
 def published_review_list() -> QuerySet[Review]:
@@ -219,6 +219,17 @@ def claims_ever_published(*, claim_ids: Iterable[Any] | QuerySet[Any]) -> set[An
             Q(first_published_at__isnull=False) | Q(approved_by__isnull=False) | Exists(corrected)
         )
         .values_list("claim_id", flat=True)
+    )
+
+
+def claims_edited_after_publication() -> Exists:
+    """A filter of claims: their article got a new revision (submitted again, or a changed
+    page the watch fetched) after the claim's review was first published."""
+    return Exists(
+        ArticleRevision.objects.filter(
+            article_id=OuterRef("article_id"),
+            created_at__gt=OuterRef("review__first_published_at"),
+        )
     )
 
 

@@ -180,7 +180,9 @@ class HistoryEntryOutput(serializers.Serializer):
 class CorrectionOutput(serializers.ModelSerializer):
     claim = serializers.UUIDField(source="review.claim_id", read_only=True)
     claim_url = serializers.SerializerMethodField()
-    quote = serializers.CharField(source="review.claim.exact", read_only=True)
+    # The words as published (the live publication), not the working claim's: a later article
+    # revision may have moved those.
+    quote = serializers.SerializerMethodField()
     # Plain strings in the schema: the verdict enum is named once, by ReviewOutput.verdict.
     previous_verdict = serializers.CharField(read_only=True, help_text="A verdict.")
     new_verdict = serializers.CharField(read_only=True, help_text="A verdict.")
@@ -205,6 +207,10 @@ class CorrectionOutput(serializers.ModelSerializer):
         return claim_public_url(
             organization_url=self.context["organization_url"], claim_id=obj.review.claim_id
         )
+
+    def get_quote(self, obj: Correction) -> str:
+        live = obj.review.live_publication
+        return live.exact if live is not None else obj.review.claim.exact
 
     def get_verdict_changed(self, obj: Correction) -> bool:
         return obj.previous_verdict != obj.new_verdict

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from annotations.models import Claim
 from reviews.models import Correction
 from tests.reviews.helpers import act, current_etag, edit_claim, step
 
@@ -120,7 +121,14 @@ def test_republishing_is_a_public_correction_with_its_reason(
     assert entry["verdict_changed"] is True
     assert entry["reason"] == "Estimates were revised."
     assert entry["claim_url"].endswith(f"/claims/{published.pk}/")
+    assert entry["quote"] == published.exact
     assert "by" not in entry
+
+    # The log quotes the words as published, even after the working claim's words moved.
+    moved = "x" * len(published.exact)  # a span of the same length (the row's constraint)
+    Claim.objects.filter(pk=published.pk).update(exact=moved)
+    (entry,) = client_for(None).get("/api/v1/corrections/").data["results"]
+    assert entry["quote"] == published.exact
 
     markup = client_for(None).get(f"/api/v1/claims/{published.pk}/claimreview/")
     assert markup.data["reviewRating"]["alternateName"] == "Mixed"
