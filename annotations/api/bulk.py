@@ -36,6 +36,9 @@ class BulkItemOutput(serializers.Serializer):
     id = serializers.UUIDField(required=False, help_text="The article (unless `error`).")
     url = serializers.CharField(required=False, allow_null=True)
     current_revision = serializers.IntegerField(required=False)
+    fetch_state = serializers.CharField(
+        required=False, help_text="`fetching` for an item sent by URL alone: a worker fetches it."
+    )
 
     def get_fields(self) -> dict[str, Any]:
         # A field named `errors` declared on the class would shadow Serializer.errors.
@@ -68,6 +71,7 @@ def _stored(index: int, outcome: articles.SubmitOutcome) -> dict[str, Any]:
         "id": str(article.pk),
         "url": article.url,
         "current_revision": article.current_revision,
+        "fetch_state": article.fetch_state,
     }
 
 

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from annotations.linkhealth.health import LinkHealth
 from annotations.models import AnchorState, Article, Claim, Link
 from factcheck.urlnorm import InvalidURL, canonical_url
+from reviews.selectors import claims_edited_after_publication
 from reviews.workflow import State, Verdict
 
 
@@ -40,6 +41,11 @@ class ClaimFilter(django_filters.FilterSet):
     stale = django_filters.BooleanFilter(field_name="is_stale")
     needs_rereview = django_filters.BooleanFilter(field_name="review__needs_rereview")
     tag = django_filters.CharFilter(method="filter_tag")
+    edited_after_publication = django_filters.BooleanFilter(
+        method="filter_edited_after_publication",
+        help_text="Claims whose article got a new revision after the claim's review was "
+        "first published (a stealth edit, or a correction by the publisher).",
+    )
 
     class Meta:
         model = Claim
@@ -52,6 +58,14 @@ class ClaimFilter(django_filters.FilterSet):
         if value == "none":
             return queryset.filter(review__assignee__isnull=True)
         return queryset.filter(review__assignee__username=value)
+
+    def filter_edited_after_publication(
+        self, queryset: QuerySet[Claim], name: str, value: bool | None
+    ) -> QuerySet[Claim]:
+        if value is None:
+            return queryset
+        edited = claims_edited_after_publication()
+        return queryset.filter(edited) if value else queryset.exclude(edited)
 
     def filter_tag(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         return queryset.filter(tags__contains=[value.strip().lower()])

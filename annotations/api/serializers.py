@@ -22,8 +22,21 @@ MAX_INPUT_CHARS = 2_000_000  # the service applies the real text limit after nor
 
 
 class ArticleCreateInput(StrictInput):
-    url = serializers.CharField(max_length=4096, required=False, allow_null=True, allow_blank=True)
-    title = serializers.CharField(max_length=500)
+    url = serializers.CharField(
+        max_length=4096,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Alone (no text or html): the page is fetched and its main text and "
+        "metadata extracted.",
+    )
+    title = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required with text or html; by URL, taken from the page when left out.",
+    )
     byline = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -36,8 +49,10 @@ class ArticleCreateInput(StrictInput):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs.get("text") and not attrs.get("html"):
-            raise serializers.ValidationError({"text": ["Send the article as text or html."]})
+        if not attrs.get("text") and not attrs.get("html") and not attrs.get("url"):
+            raise serializers.ValidationError(
+                {"text": ["Send the article as text or html, or its url alone."]}
+            )
         return attrs
 
 
@@ -314,6 +329,7 @@ class ArticleListOutput(SparseFieldsMixin, serializers.ModelSerializer):
             "published_at",
             "language",
             "current_revision",
+            "fetch_state",
             "claim_count",
             "created_by",
             "created_at",
@@ -333,7 +349,16 @@ class ArticleOutput(ArticleListOutput):
     expandable = {}
 
     class Meta(ArticleListOutput.Meta):
-        fields = (*ArticleListOutput.Meta.fields, "text", "claims")
+        fields = (
+            *ArticleListOutput.Meta.fields,
+            "text_source",
+            "fetch_error",
+            "fetch_message",
+            "last_fetched_at",
+            "next_fetch_at",
+            "text",
+            "claims",
+        )
         read_only_fields = fields
 
     def get_claims(self, obj: Article) -> list[dict[str, Any]]:

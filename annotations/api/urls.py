@@ -11,6 +11,7 @@ urlpatterns = [
     path("exports/fever.jsonl", FeverExportView.as_view(), name="export-fever"),
     path("articles/<uuid:pk>/", v.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<uuid:pk>/claims/", v.ArticleClaimCreateView.as_view(), name="article-claims"),
+    path("articles/<uuid:pk>/refetch/", v.ArticleRefetchView.as_view(), name="article-refetch"),
     path(
         "articles/<uuid:pk>/annotations/",
         v.ArticleAnnotationsView.as_view(),

@@ -16,7 +16,8 @@ from annotations import selectors, webannotation
 from annotations.api import serializers as s
 from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
 from annotations.linkhealth.links import link_request_check
-from annotations.models import Article, Claim
+from annotations.models import Article, Claim, FetchState
+from annotations.services import article_fetch
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
 from factcheck.conditional import if_match_version, representation_digest, version_etag
@@ -53,17 +54,61 @@ class ArticleListCreateView(generics.ListAPIView):
 
     @extend_schema(
         request=s.ArticleCreateInput,
-        responses={201: s.ArticleSubmitOutput, 200: s.ArticleSubmitOutput, **ERRORS},
+        responses={
+            201: s.ArticleSubmitOutput,
+            200: s.ArticleSubmitOutput,
+            202: OpenApiResponse(
+                s.ArticleSubmitOutput,
+                description="Submitted by URL, not fetched within the request: the article is "
+                "`fetching` and a worker finishes it (`ready` or `failed`).",
+            ),
+            **ERRORS,
+            422: OpenApiResponse(
+                description="Submitted by URL, and the page is no article (not found, not HTML, "
+                "too big, a login or consent wall, a paywall, a front page, ...): nothing "
+                "stored; `code` names the reason."
+            ),
+        },
         description="Submit an article. The same `url` again returns the same article; a new "
-        "revision is stored only if the text changed (then its claims re-anchor).",
+        "revision is stored only if the text changed (then its claims re-anchor). A `url` "
+        "alone is fetched through the egress layer and its main text and metadata extracted "
+        "(text or html sent win: nothing is fetched).",
     )
     def post(self, request: Request) -> Response:
         data = s.ArticleCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         outcome = article_services.article_submit(by=request.user, **data.validated_data)
         body = _article_body(request, outcome.article, s.ArticleSubmitOutput, status=outcome.status)
-        code = status.HTTP_201_CREATED if outcome.status == "created" else status.HTTP_200_OK
-        return Response(body, status=code)
+        return Response(body, status=_submit_status(outcome))
+
+
+def _submit_status(outcome: article_services.SubmitOutcome) -> int:
+    if outcome.article.fetch_state == FetchState.FETCHING:
+        return status.HTTP_202_ACCEPTED
+    if outcome.status == "created":
+        return status.HTTP_201_CREATED
+    return status.HTTP_200_OK
+
+
+class ArticleRefetchView(APIView):
+    write_roles = (REVIEWER, EDITOR)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: s.ArticleOutput,
+            **ERRORS,
+            409: OpenApiResponse(description="The article has no URL."),
+        },
+        description="Fetch the article's page again now (a worker; reviewers and editors). A "
+        "changed main text is a new revision and the claims re-anchor; the same text stores "
+        "nothing. A `failed` article is fetched as at first.",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        article = selectors.article_get_for_user(user=request.user, article_id=pk)
+        article_fetch.article_request_refetch(article=article, by=request.user)
+        article = selectors.article_get_for_user(user=request.user, article_id=pk)
+        return Response(_article_body(request, article, s.ArticleOutput), status=202)
 
 
 class ArticleDetailView(APIView):

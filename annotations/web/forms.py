@@ -24,6 +24,8 @@ class QueueFilterForm(forms.Form):
         required=False, choices=[("", "Any verdict"), *Verdict.choices], label="Verdict"
     )
     tag = forms.CharField(required=False, label="Tag", max_length=50)
+    # Claims whose article got a new revision after the claim was first published.
+    edited = forms.BooleanField(required=False, label="Edited after publication")
 
 
 class ArticleFilterForm(forms.Form):
@@ -198,8 +200,17 @@ class EvidenceForm(forms.Form):
 
 
 class ArticleSubmitForm(forms.Form):
-    url = forms.CharField(required=False, max_length=2048, label="URL")
-    title = forms.CharField(max_length=500, label="Title")
+    """A URL alone is enough (the page is fetched, its text and metadata extracted); a body
+    pasted wins over the page and then needs a title. What else is filled in wins over what
+    the page says."""
+
+    url = forms.CharField(
+        required=False,
+        max_length=2048,
+        label="URL",
+        widget=forms.URLInput(attrs={"placeholder": "https://…", "inputmode": "url"}),
+    )
+    title = forms.CharField(required=False, max_length=500, label="Title")
     byline = forms.CharField(required=False, max_length=300, label="Byline")
     publisher = forms.CharField(required=False, max_length=200, label="Publisher")
     published_at = forms.DateTimeField(
@@ -213,8 +224,20 @@ class ArticleSubmitForm(forms.Form):
         choices=FORMAT_CHOICES, initial="text", widget=forms.RadioSelect, label="The body is"
     )
     body = forms.CharField(
-        strip=False, label="Article body", widget=forms.Textarea(attrs={"rows": 14})
+        required=False,
+        strip=False,
+        label="Article body",
+        widget=forms.Textarea(attrs={"rows": 14}),
     )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        body = data.get("body") or ""
+        if not body.strip() and not data.get("url"):
+            self.add_error("url", "Give the article's URL, or paste its text below.")
+        elif body.strip() and not (data.get("title") or "").strip():
+            self.add_error("title", "A pasted article needs a title.")
+        return data
 
     # Words selected on the page when the bookmarklet sent it: marked as a claim once stored
     # (annotations.web.bookmarklet.quote_mark).

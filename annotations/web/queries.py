@@ -21,7 +21,7 @@ from annotations.models import Claim, Evidence, LinkCheck, LinkCheckDay
 from annotations.querysets import evidence_stale_q
 from factcheck.errors import Forbidden
 from factcheck.roles import EDITOR, REVIEWER, is_editor
-from reviews.selectors import claim_history
+from reviews.selectors import claim_history, claims_edited_after_publication
 from reviews.workflow import State
 
 # --- Queue ------------------------------------------------------------------------------------
@@ -84,9 +84,13 @@ def queue_claims(
     state: str = "",
     verdict: str = "",
     tag: str = "",
+    edited: bool = False,
 ) -> tuple[QuerySet[Claim], dict[str, int]]:
-    """The claims of one bucket under the filters, and every bucket's count under them."""
+    """The claims of one bucket under the filters, and every bucket's count under them.
+    `edited`: only claims whose article was revised after they were first published."""
     claims = selectors.claim_list(user=user)
+    if edited:
+        claims = claims.filter(claims_edited_after_publication())
     if q:
         claims = claims.filter(
             Q(exact__icontains=q)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("articles/new/", views.article_submit, name="article-submit"),
     path("articles/<uuid:article_id>/", views.reader, name="article"),
     path("articles/<uuid:article_id>/claims/", views.claim_create, name="claim-create"),
+    path("articles/<uuid:article_id>/refetch/", views.article_refetch, name="article-refetch"),
     path(
         "articles/<uuid:article_id>/revisions/",
         revisions.article_revisions,

@@ -28,7 +28,8 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 
 from annotations import selectors
 from annotations.linkhealth.links import link_request_check
-from annotations.models import AnchorState, Claim, Stance
+from annotations.models import AnchorState, Claim, FetchState, Stance, TextSource
+from annotations.services import article_fetch
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
 from annotations.web import forms, present, queries
@@ -109,6 +110,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         state=filters.get("state", ""),
         verdict=filters.get("verdict", ""),
         tag=filters.get("tag", ""),
+        edited=bool(filters.get("edited")),
     )
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -145,7 +147,8 @@ def article_submit(request: HttpRequest) -> HttpResponse:
     form = forms.ArticleSubmitForm(request.POST or None, initial=submit_initial(request.GET))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        body = {data["format"]: data["body"]}
+        # No body: by URL alone, fetched through the same service as the API's.
+        body = {data["format"]: data["body"]} if data["body"].strip() else {}
         try:
             outcome = article_services.article_submit(
                 by=request.user,
@@ -161,12 +164,7 @@ def article_submit(request: HttpRequest) -> HttpResponse:
             field = _BODY_FIELDS.get(exc.field or "", exc.field)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            text = {
-                "created": "Article added.",
-                "unchanged": "This article was already on the desk; its text is unchanged.",
-                "revised": "A new revision was stored; its claims were re-anchored.",
-            }[outcome.status]
-            messages.success(request, text)
+            messages.success(request, _submit_message(outcome))
             quote = data["quote"]
             claim = quote_mark(request, article=outcome.article, quote=quote) if quote else None
             target = reverse("web:article", kwargs={"article_id": outcome.article.pk})
@@ -174,6 +172,35 @@ def article_submit(request: HttpRequest) -> HttpResponse:
             return redirect(f"{target}?{urlencode(query)}" if query else target)
     status = 400 if request.method == "POST" else 200
     return render(request, "annotations/article_submit.html", {"form": form}, status=status)
+
+
+def _submit_message(outcome: Any) -> str:
+    article = outcome.article
+    if article.fetch_state == FetchState.FETCHING:
+        return "The page is being fetched; its text shows here when it is in."
+    if outcome.status == "created" and article.text_source == TextSource.FETCHED:
+        return "Article added from its page."
+    return {
+        "created": "Article added.",
+        "unchanged": "This article was already on the desk; its text is unchanged.",
+        "revised": "A new revision was stored; its claims were re-anchored.",
+    }[outcome.status]
+
+
+@require_POST
+@desk_view
+def article_refetch(request: HttpRequest, article_id: UUID) -> HttpResponse:
+    article = selectors.article_get_for_user(user=request.user, article_id=article_id)
+    try:
+        article_fetch.article_request_refetch(article=article, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "The page is being fetched again; a changed text will be a new revision.",
+        )
+    return redirect("web:article", article_id=article.pk)
 
 
 # --- Reader -----------------------------------------------------------------------------------
@@ -227,7 +254,9 @@ def _reader_context(request: HttpRequest, article: Any) -> dict[str, Any]:
         "reanchored": [c for c in placed if c.anchor_state == AnchorState.REANCHORED],
         "legend": present.LEGEND,
         "symbols": present.VERDICT_SYMBOL,
-        "can_mark": is_reviewer(request.user),
+        # No claims on an article without its text (fetching, or its fetch failed).
+        "can_mark": is_reviewer(request.user) and article.fetch_state == FetchState.READY,
+        "can_refetch": is_reviewer(request.user) and bool(article.url),
         "panel_url_template": panel_url,
         "mark_form": forms.ClaimMarkForm(),
         "revisions": present.revision_rows(

@@ -37,7 +37,7 @@ def test_json_array_answers_item_by_item(client_for: Any, submitter: Any) -> Non
         "error",
     ]
     assert [r["index"] for r in results] == list(range(6))
-    assert results[1]["errors"] == {"text": ["Send the article as text or html."]}
+    assert results[1]["errors"] == {"text": ["Send the article as text or html, or its url alone."]}
     assert "url" in results[2]["errors"]
     assert results[4]["errors"]["non_field_errors"] == ["Expected a JSON object."]
     assert results[5]["errors"] == {"bogus": ["Unknown field."]}
