@@ -39,3 +39,9 @@ evidence_page_changed = Signal()
 # or permanently moved. kwargs: ``links`` ({link id: its new health}). Sent by the link
 # checker's recording, once per batch of results that has any.
 evidence_recovered = Signal()
+
+# Evidence whose link had no successful check for LINK_STALE_AFTER_DAYS (and is not stale for
+# another reason). kwargs: ``links`` ({link id: when it was last ok, or None}), ``claims``
+# ({claim id: why}). Sent by the daily sweep (`linkhealth.sweeps.evidence_sweep_unverified`);
+# such a link's next successful check sends ``evidence_recovered``.
+evidence_unverified = Signal()

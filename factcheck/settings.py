@@ -437,6 +437,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.linkhealth.tasks.enqueue_due_links",
         "schedule": env.float("LINKCHECK_BEAT_SECONDS", default=60.0),
     },
+    "sweep-unverified-evidence": {
+        "task": "annotations.linkhealth.tasks.sweep_unverified_evidence",
+        "schedule": 86400.0,
+    },
     "prune-link-checks": {
         "task": "annotations.linkhealth.tasks.prune_link_checks",
         "schedule": 86400.0,

@@ -16,6 +16,7 @@ from reviews.services import (
     review_flag_rereview_many,
     reviews_flag_changed_evidence,
     reviews_flag_stale_evidence,
+    reviews_flag_unverified_evidence,
     reviews_resolve_links,
 )
 from reviews.webhooks.events import events_emit
@@ -47,6 +48,12 @@ def on_evidence_page_changed(*, claims: Mapping[Any, str], **_: Any) -> None:
     reviews_flag_changed_evidence(claim_ids=list(claims))
 
 
+def on_evidence_unverified(
+    *, links: Mapping[int, Any], claims: Mapping[Any, str], **_: Any
+) -> None:
+    reviews_flag_unverified_evidence(claim_ids=list(claims), links=links)
+
+
 def on_evidence_recovered(*, links: Mapping[int, str], **_: Any) -> None:
     reviews_resolve_links(link_ids=list(links))
 
@@ -65,4 +72,7 @@ def connect() -> None:
     )
     signals.evidence_recovered.connect(
         on_evidence_recovered, dispatch_uid="reviews.evidence_recovered"
+    )
+    signals.evidence_unverified.connect(
+        on_evidence_unverified, dispatch_uid="reviews.evidence_unverified"
     )

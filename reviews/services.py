@@ -442,6 +442,32 @@ def reviews_flag_stale_evidence(*, claim_ids: Iterable[Any], links: Mapping[int,
 
 
 @transaction.atomic
+def reviews_flag_unverified_evidence(*, claim_ids: Iterable[Any], links: Mapping[int, Any]) -> int:
+    """Raise `evidence_unverified` per evidence link not verified for LINK_STALE_AFTER_DAYS
+    (`annotations.signals.evidence_unverified`; subject the link, so once per episode).
+    Returns how many reviews got one."""
+    rows = Evidence.objects.filter(claim_id__in=list(claim_ids), link_id__in=list(links))
+    per_claim: dict[Any, list[Reason]] = {}
+    for claim_id, link_id, url in rows.order_by("created_at").values_list(
+        "claim_id", "link_id", "url"
+    ):
+        last_ok = links[link_id]
+        per_claim.setdefault(claim_id, []).append(
+            Reason(
+                code=RereviewCode.EVIDENCE_UNVERIFIED,
+                message=(
+                    f"evidence link not verified since {last_ok:%Y-%m-%d}"
+                    if last_ok
+                    else "evidence link never verified"
+                ),
+                subject=link_subject(link_id),
+                details={"url": url, "last_ok_at": last_ok.isoformat() if last_ok else None},
+            )
+        )
+    return sum(review_raise_reasons(claim_id=c, reasons=r) for c, r in per_claim.items())
+
+
+@transaction.atomic
 def reviews_flag_changed_evidence(*, claim_ids: Iterable[Any]) -> int:
     """Raise `evidence_changed` for each evidence whose page changed since it was attached."""
     rows = Evidence.objects.filter(claim_id__in=list(claim_ids), changed=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -130,6 +131,7 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     fingerprints: dict[int, str] = {}
     stale: dict[int, str] = {}
     recovered: dict[int, str] = {}
+    unverified_before = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
     for entry in entries:
         link = links.get(entry.link_id)
         if link is None or entry.attempt_key in recorded:
@@ -162,7 +164,10 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
                 attempt_key=entry.attempt_key,
             )
         )
-        if ok and link.health in STALE_HEALTHS:
+        # Stale, or not verified for too long (what evidence_unverified announced): a working
+        # answer resolves it.
+        unverified = link.last_ok_at is None or link.last_ok_at < unverified_before
+        if ok and (link.health in STALE_HEALTHS or unverified):
             recovered[link.pk] = health
         link.health = health
         link.last_status = result.status_code

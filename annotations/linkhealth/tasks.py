@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from annotations.linkhealth import archive, batches, leases, recording, retention
+from annotations.linkhealth import archive, batches, leases, recording, retention, sweeps
 from factcheck.broker import enqueue
 from factcheck.egress.config import shared_limits
 
@@ -160,3 +160,9 @@ def evidence_archive_now(self, evidence_id: str) -> str:  # type: ignore[no-unty
 def prune_link_checks() -> int:
     """Daily: bounded batches, each its own transaction; safe to run twice."""
     return retention.link_checks_prune().deleted
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3)
+def sweep_unverified_evidence() -> int:
+    """Daily: evidence whose link had no successful check for LINK_STALE_AFTER_DAYS."""
+    return sweeps.evidence_sweep_unverified()

@@ -1,0 +1,50 @@
+"""Sweeps over evidence that no single check decides: sources not verified for too long.
+
+A link that never answers ok (it errors, or a bot wall blocks every check) is not broken, but a
+verdict resting on it stands on nothing anyone saw for LINK_STALE_AFTER_DAYS. The daily sweep
+announces such evidence (`signals.evidence_unverified`); a later successful check announces the
+link recovered (recording), which clears what the sweep raised.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from annotations import signals
+from annotations.models import STALE_HEALTHS, Evidence
+
+
+@transaction.atomic
+def evidence_sweep_unverified(*, now: datetime | None = None, limit: int = 10_000) -> int:
+    """Announce evidence older than LINK_STALE_AFTER_DAYS whose link had no successful check
+    in that time (and is not stale for another reason, announced by the checks themselves).
+    Returns how many evidence rows were announced (at most `limit` per run)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
+    rows = list(
+        Evidence.objects.filter(created_at__lt=cutoff)
+        .filter(Q(link__last_ok_at__isnull=True) | Q(link__last_ok_at__lt=cutoff))
+        .exclude(link__health__in=STALE_HEALTHS)
+        .order_by("link_id")
+        .values_list("claim_id", "link_id", "link__last_ok_at")[:limit]
+    )
+    if not rows:
+        return 0
+    links: dict[int, datetime | None] = {}
+    claims: dict[Any, str] = {}
+    for claim_id, link_id, last_ok_at in rows:
+        links[link_id] = last_ok_at
+        claims.setdefault(
+            claim_id,
+            f"evidence link not verified since {last_ok_at:%Y-%m-%d}"
+            if last_ok_at
+            else "evidence link never verified",
+        )
+    signals.evidence_unverified.send(sender=Evidence, links=links, claims=claims)
+    return len(rows)
