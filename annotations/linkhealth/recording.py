@@ -200,8 +200,9 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     LinkCheck.objects.bulk_create(checks)
     rows_update(Link, [c.link for c in checks], _LINK_FIELDS)
     if fingerprints:
-        _evidence_compare_fingerprints(fingerprints)
-        pagetext.evidence_compare_texts(_pages(entries, set(fingerprints)), now=now)
+        pages = _pages(entries, set(fingerprints))
+        _evidence_compare_fingerprints(fingerprints, read=set(pages))
+        pagetext.evidence_compare_texts(pages, now=now)
     if stale:
         rows = Evidence.objects.filter(link_id__in=list(stale)).values_list(
             "id", "claim_id", "link_id", "archive_url", "archive_checked_at"
@@ -230,11 +231,14 @@ def _pages(entries: list[CheckEntry], link_ids: set[int]) -> dict[int, Extractio
     return pages
 
 
-def _evidence_compare_fingerprints(fingerprints: dict[int, str]) -> None:
-    # Evidence with a captured main text is compared by its text (pagetext), not SimHash.
+def _evidence_compare_fingerprints(fingerprints: dict[int, str], *, read: set[int]) -> None:
+    # Evidence with a captured main text is compared by its text (pagetext) when this check
+    # read the page's text (`read`); by SimHash otherwise (no snapshot text, or a page larger
+    # than a check reads).
+    by_text = Q(link_id__in=list(read)) & Q(snapshot__isnull=False) & ~Q(snapshot__text="")
     rows = list(
         Evidence.objects.filter(link_id__in=list(fingerprints))
-        .filter(Q(snapshot__isnull=True) | Q(snapshot__text=""))
+        .exclude(by_text)
         .only("id", "claim_id", "link_id", "fingerprint_at_attach", "changed")
     )
     touched = []

@@ -284,3 +284,21 @@ def test_a_check_flags_changed_numbers_that_simhash_would_miss(
     _check(evidence, "back")
     evidence.refresh_from_db()
     assert evidence.changed is False
+
+
+def test_a_page_larger_than_a_check_reads_is_still_compared_by_its_fingerprint(
+    local_site: Any, claim: Any, reviewer: Any, settings: Any
+) -> None:
+    evidence = _attach(claim, reviewer, local_site.page("/stats/q3", _page()))
+    snapshots.evidence_capture(evidence_id=evidence.pk)
+    settings.LINKCHECK_MAX_BODY_BYTES = 1500  # checks read only the start of this page
+    _check(evidence, "first")
+    evidence.refresh_from_db()
+    assert evidence.changed is False
+    other = "<html><body><main>" + "<p>Completely different report about fisheries.</p>" * 60
+    local_site.page("/stats/q3", other + "</main></body></html>")
+    _check(evidence, "rewritten")
+    evidence.refresh_from_db()
+    assert evidence.changed is True
+    # The text versions are the snapshot's only: a cut page is never read as a new text.
+    assert PageText.objects.filter(link=evidence.link).count() == 1
