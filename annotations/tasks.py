@@ -14,8 +14,9 @@ from annotations.services import article_fetch, snapshots
 
 logger = logging.getLogger(__name__)
 
-# A capture that cannot fetch the page now tries again for about a day (backoff, jitter).
-_CAPTURE_RETRIES = 8
+# A capture that cannot fetch the page now tries again for about a day: 11 retries, the
+# countdown doubling from a minute up to six hours.
+_CAPTURE_RETRIES = 11
 
 
 @shared_task(
