@@ -13,6 +13,11 @@
 #       In a real deployment set it EMPTY (LINKCHECK_EGRESS_ALLOWLIST= make run) so that the
 #       checker can fetch public URLs (private/loopback addresses stay blocked regardless).
 #   PORT=8000 (also HOST=127.0.0.1, WORKER_CONCURRENCY=2; environment or .env)
+#   DEMO_SITE_PORT=8765: the demo news site (Procfile `demo`), whose article the seed stores
+#       as fetched and the watch finds edited. For it the fetcher may reach 127.0.0.1 and that
+#       port: LINKCHECK_ALLOWED_NETWORKS=127.0.0.1/32 and
+#       LINKCHECK_ALLOWED_PORTS=80,443,8080,8443,$(DEMO_SITE_PORT) (a deployment sets neither).
+#       ARTICLE_WATCH_BEAT_SECONDS=60: the watch looks for due articles every minute.
 # Set REDIS_URL and/or DATABASE_URL to use Redis and PostgreSQL instead of the embedded ones.
 #
 # How: the settings read .env themselves (django-environ; a variable already in the
@@ -32,6 +37,7 @@ dotenv_value = $(shell sed -nE "s/^[[:space:]]*(export[[:space:]]+)?$(1)[[:space
 PORT ?= $(or $(call dotenv_value,PORT),8000)
 HOST ?= $(or $(call dotenv_value,HOST),127.0.0.1)
 WORKER_CONCURRENCY ?= $(or $(call dotenv_value,WORKER_CONCURRENCY),2)
+DEMO_SITE_PORT ?= $(or $(call dotenv_value,DEMO_SITE_PORT),8765)
 APP_HOST := $(if $(filter 127.0.0.1 ::1 localhost,$(HOST)),localhost,$(HOST))
 ifneq ($(call dotenv_sets,DEBUG),yes)
 run migrate seeds manage: export DEBUG ?= 1
@@ -39,18 +45,28 @@ endif
 ifneq ($(call dotenv_sets,LINKCHECK_EGRESS_ALLOWLIST),yes)
 run migrate seeds manage: export LINKCHECK_EGRESS_ALLOWLIST ?= 127.0.0.0/8
 endif
+ifneq ($(call dotenv_sets,LINKCHECK_ALLOWED_NETWORKS),yes)
+run migrate seeds manage: export LINKCHECK_ALLOWED_NETWORKS ?= 127.0.0.1/32
+endif
+ifneq ($(call dotenv_sets,LINKCHECK_ALLOWED_PORTS),yes)
+run migrate seeds manage: export LINKCHECK_ALLOWED_PORTS ?= 80,443,8080,8443,$(DEMO_SITE_PORT)
+endif
+ifneq ($(call dotenv_sets,ARTICLE_WATCH_BEAT_SECONDS),yes)
+run: export ARTICLE_WATCH_BEAT_SECONDS ?= 60
+endif
 ifneq ($(call dotenv_sets,FACTCHECK_ORGANIZATION_URL),yes)
 run migrate seeds manage: export FACTCHECK_ORGANIZATION_URL ?= http://$(APP_HOST):$(PORT)/
 endif
 run: export HOST := $(HOST)
 run: export WORKER_CONCURRENCY := $(WORKER_CONCURRENCY)
+run: export DEMO_SITE_PORT := $(DEMO_SITE_PORT)
 run: export PYTHONUNBUFFERED := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test install-bench run test lint migrate seeds manage lock clean-var
 
 help:
-	@echo "make run      bootstrap (migrate, demo users, seeds), then web, worker and beat from"
+	@echo "make run      bootstrap (migrate, demo users, seeds), then web, worker, beat and the demo site from"
 	@echo "              the Procfile with honcho (PORT=8000 by default); Ctrl-C stops all"
 	@echo "make test     run the tests (PYTEST_ARGS='-k foo'); needs PostgreSQL + Redis"
 	@echo "make lint     ruff check, ruff format --check, lint-imports"
@@ -84,7 +100,7 @@ install-bench: $(VENV)/.installed-test
 # replaces the recipe's shell, so a SIGTERM that make passes on reaches it. --env /dev/null:
 # see the header (the settings read .env).
 run: $(VENV)/.installed
-	$(BIN)/python manage.py bootstrap --base-url http://$(APP_HOST):$(PORT)/
+	$(BIN)/python manage.py bootstrap --base-url http://$(APP_HOST):$(PORT)/ --demo-site http://127.0.0.1:$(DEMO_SITE_PORT)/
 	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho --env /dev/null start --port $(PORT)
 
 # The services of the test settings (tests/settings.py), checked before pytest starts.

@@ -22,7 +22,7 @@ def test_schema_and_docs_are_served(client, reviewer):
     assert b"cdn.jsdelivr" not in docs.content
 
 
-# --- make run: bootstrap, then web + worker + beat under honcho ------------------------------
+# --- make run: bootstrap, then web + worker + beat + demo site under honcho ------------------
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -95,12 +95,12 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_make_run_serves_with_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path):
-    port = _free_port()
+    port, demo_port = _free_port(), _free_port()
     env = _embedded_env(tmp_path, PYTHONUNBUFFERED="1", NO_COLOR="1")
     # Its own session: a Ctrl-C in a terminal reaches make and honcho (the foreground group);
     # honcho's children run in sessions of their own.
     make = subprocess.Popen(
-        ["make", "--no-print-directory", "run", f"PORT={port}"],
+        ["make", "--no-print-directory", "run", f"PORT={port}", f"DEMO_SITE_PORT={demo_port}"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -117,7 +117,8 @@ def test_make_run_serves_with_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path
         out.wait_for(
             rf"Database  SQLite {re.escape(str(tmp_path))}/var/factcheck\.sqlite3", deadline
         )
-        for name in ("web", "worker", "beat"):
+        out.wait_for(r"Demo site article: 1 created, 3 claim\(s\) marked", deadline)
+        for name in ("web", "worker", "beat", "demo"):
             pids[name] = int(out.wait_for(rf"{name}\.1 started \(pid=(\d+)\)", deadline)[1])
         out.wait_for(r"worker\.1 .*celery@\S+ ready\.", deadline)
         out.wait_for(r"beat\.1 .*beat: Starting", deadline)
@@ -128,6 +129,9 @@ def test_make_run_serves_with_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path
             time.sleep(0.1)
         assert status == 200
         assert (tmp_path / "var" / "broker" / "queue").is_dir()
+        # The demo news site whose article the watch finds edited.
+        out.wait_for(rf"demo\.1 .*Demo site on http://127\.0\.0\.1:{demo_port}/", deadline)
+        assert _get(f"http://127.0.0.1:{demo_port}/") == 200
     finally:
         os.killpg(make.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         try:
@@ -142,3 +146,4 @@ def test_make_run_serves_with_worker_and_beat_and_ctrl_c_stops_them_all(tmp_path
         assert time.monotonic() < deadline, f"still running after Ctrl-C: {alive}"
         time.sleep(0.1)  # polling the process table for the condition, with a deadline
     assert _get(f"http://127.0.0.1:{port}/accounts/login/") is None
+    assert _get(f"http://127.0.0.1:{demo_port}/") is None

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
-from annotations.seeds import seeds_load
+from annotations.seeds import demo_article_load, seeds_load
 
 
 class Command(BaseCommand):
@@ -13,7 +13,16 @@ class Command(BaseCommand):
         "migrated database and the demo users: `manage.py bootstrap` does all three."
     )
 
-    def handle(self, *args: Any, **options: Any) -> None:
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--demo-site",
+            default="",
+            metavar="URL",
+            help="Also store the demo site's article (manage.py demo_site) as fetched from "
+            "URL, watched, so that the site's edit of it shows as a new revision.",
+        )
+
+    def handle(self, *args: Any, demo_site: str = "", **options: Any) -> None:
         # What `migrate --check` asks: a fresh database fails here with the command to run,
         # not with a "no such table" traceback from the first query.
         executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
@@ -24,6 +33,7 @@ class Command(BaseCommand):
             )
         try:
             report = seeds_load()
+            demo = demo_article_load(base_url=demo_site) if demo_site else None
         except LookupError as exc:  # a demo user the seeds act as is missing
             raise CommandError(
                 f"{exc} Run `manage.py create_demo_users` first (or `manage.py bootstrap`)."
@@ -35,3 +45,10 @@ class Command(BaseCommand):
                 f"created; {len(report.skipped)} claim(s) already present."
             )
         )
+        if demo is not None:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo site article: {demo.articles_created} created, "
+                    f"{demo.claims_created} claim(s) marked; watched at {demo_site}"
+                )
+            )

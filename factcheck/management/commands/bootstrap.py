@@ -24,12 +24,21 @@ class Command(BaseCommand):
             "--no-demo", action="store_true", help="Skip create_demo_users and load_seeds."
         )
         parser.add_argument(
+            "--demo-site",
+            default="",
+            metavar="URL",
+            help="Also seed the demo site's article as fetched from URL (make run's "
+            "`demo` process, manage.py demo_site), watched so that its edit shows.",
+        )
+        parser.add_argument(
             "--base-url",
             default="http://localhost:8000/",
             help="Where the web server answers, for the printed URLs.",
         )
 
-    def handle(self, *args: Any, no_demo: bool, base_url: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, no_demo: bool, base_url: str, demo_site: str, **options: Any
+    ) -> None:
         verbosity = options["verbosity"]
         # SQLite and the beat schedule live under VAR_DIR; neither creates its folder.
         Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
@@ -40,7 +49,7 @@ class Command(BaseCommand):
         logins = io.StringIO()
         if not no_demo:
             call_command("create_demo_users", stdout=logins)
-            call_command("load_seeds", verbosity=verbosity)
+            call_command("load_seeds", verbosity=verbosity, demo_site=demo_site)
         if not settings.DEBUG:
             # runserver serves static files itself in DEBUG; gunicorn + WhiteNoise need them
             # collected (the manifest storage refuses to start without).
