@@ -154,3 +154,38 @@ def test_a_refused_submit_stores_nothing_and_keeps_the_quote(reviewer: Any, logi
 )
 def test_quote_in_text(quote: str, found: str | None) -> None:
     assert quote_in_text(ARTICLE_TEXT, quote) == found
+
+
+def test_a_page_sent_by_url_alone_gets_its_quote_marked(
+    reviewer: Any, login: Any, local_site: Any
+) -> None:
+    """The bookmarklet's whole path: the URL fetched through the egress layer, its text
+    extracted, then the selection marked in that text."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE_TEXT.split("\n\n"))
+    url = local_site.page(
+        "/news/kursk",
+        body=(
+            "<!doctype html><html lang='en'><head><title>Kursk | News</title>"
+            "<meta property='og:title' content='NATO chief on Kursk'></head><body>"
+            f"<nav><a href='/'>Home</a></nav><article><h1>NATO chief on Kursk</h1>{paragraphs}"
+            "</article><footer>© News</footer></body></html>"
+        ),
+    )
+    client = login(reviewer)
+    response = client.post(
+        "/articles/new/",
+        {
+            "url": url,
+            "format": "text",
+            "body": "",
+            "title": "",
+            "quote": "600,000 Russian soldiers",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    article = Article.objects.get()
+    assert article.title == "NATO chief on Kursk"
+    assert ("GET", "/news/kursk") in local_site.hits
+    claim = Claim.objects.get(article=article)
+    assert claim.exact == "600,000 Russian soldiers"
+    assert response["Location"] == f"/articles/{article.pk}/?claim={claim.pk}"
