@@ -437,6 +437,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "annotations.linkhealth.tasks.enqueue_due_links",
         "schedule": env.float("LINKCHECK_BEAT_SECONDS", default=60.0),
     },
+    "sweep-uncaptured-evidence": {
+        "task": "annotations.linkhealth.tasks.sweep_uncaptured_evidence",
+        "schedule": 3600.0,
+    },
     "sweep-unverified-evidence": {
         "task": "annotations.linkhealth.tasks.sweep_unverified_evidence",
         "schedule": 86400.0,

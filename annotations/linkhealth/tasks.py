@@ -166,3 +166,9 @@ def prune_link_checks() -> int:
 def sweep_unverified_evidence() -> int:
     """Daily: evidence whose link had no successful check for LINK_STALE_AFTER_DAYS."""
     return sweeps.evidence_sweep_unverified()
+
+
+@shared_task(acks_late=True, autoretry_for=RETRYABLE, retry_backoff=True, max_retries=3)
+def sweep_uncaptured_evidence() -> int:
+    """Hourly: ask again for snapshots whose capture was never enqueued or gave up."""
+    return sweeps.evidence_sweep_uncaptured()

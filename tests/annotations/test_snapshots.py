@@ -302,3 +302,27 @@ def test_a_page_larger_than_a_check_reads_is_still_compared_by_its_fingerprint(
     assert evidence.changed is True
     # The text versions are the snapshot's only: a cut page is never read as a new text.
     assert PageText.objects.filter(link=evidence.link).count() == 1
+
+
+def test_a_capture_lost_in_a_broker_outage_is_asked_for_again(
+    claim: Any,
+    reviewer: Any,
+    local_site: Any,
+    queued_tasks: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from annotations.linkhealth.sweeps import evidence_sweep_uncaptured
+    from annotations.models import Link
+
+    evidence = _attach(claim, reviewer, local_site.page("/stats/q3", _page()))
+    queued_tasks()  # what attaching enqueued is not what this test is about
+    hour_ago = timezone.now() - timedelta(hours=2)
+    Evidence.objects.filter(pk=evidence.pk).update(created_at=hour_ago)
+    # Not asked for while its link was never seen working.
+    assert evidence_sweep_uncaptured() == 0
+    Link.objects.filter(pk=evidence.link_id).update(last_ok_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert evidence_sweep_uncaptured() == 1
+    assert queued_tasks() == [("annotations.tasks.capture_evidence", [str(evidence.pk)])]
+    snapshots.evidence_capture(evidence_id=evidence.pk)
+    assert evidence_sweep_uncaptured() == 0

@@ -169,11 +169,11 @@ def test_writes_commit_answer_and_stay_due(
             format="json",
         )
     assert response.status_code == 201, response.content
-    # A link check and an archive look-up could not be enqueued: each publish gave up after
-    # one retry. The cache (throttles) was asked a few times, once each.
+    # A link check, an archive look-up and the page's capture could not be enqueued: each
+    # publish gave up after one retry. The cache (throttles) was asked a few times, once each.
     cache_attempts, broker_attempts = dead_redis.count()
     assert 0 < cache_attempts <= 4
-    assert broker_attempts == 2 * _publish_attempts()
+    assert broker_attempts == 3 * _publish_attempts()
     evidence = Evidence.objects.get(pk=response.json()["id"])
     link = Link.objects.get(pk=evidence.link_id)
     assert link.url == "https://example.org/report"
