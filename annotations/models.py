@@ -144,12 +144,24 @@ class Claim(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Whether any of its evidence is stale (`Evidence.stale_since` set): a stored fact kept by
+    # annotations.linkhealth.staleness, so queues and counts read an index, not a join over
+    # all evidence and links. Not an edit: no history, no new version.
+    has_stale_evidence = models.BooleanField(default=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["has_stale_evidence"])
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ("article", "start", "end")
+        indexes = [
+            # The queue's stale tab and its count read only the few stale claims.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(has_stale_evidence=True),
+                name="claim_stale_recent",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="claim_start_before_end"),
             # The quote is exactly the span: offsets and quote can never drift apart.
@@ -217,6 +229,14 @@ class Link(models.Model):
 
     class Meta:
         ordering = ("url",)
+        indexes = [
+            # links_enqueue_due: links never checked, in id order (the rest by next_check_at).
+            models.Index(
+                fields=["id"],
+                condition=Q(next_check_at__isnull=True, health="unchecked"),
+                name="link_unchecked_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -225,7 +245,8 @@ class Link(models.Model):
 class LinkCheck(models.Model):
     """One check of one link: the history behind Link.health."""
 
-    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="checks")
+    # No index of its own: linkcheck_link_recent (link, -checked_at) serves every look-up.
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="checks", db_index=False)
     checked_at = models.DateTimeField(db_index=True)
     health = models.CharField(max_length=12, choices=LinkHealth.choices)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -235,14 +256,33 @@ class LinkCheck(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     # The id of the delivery that recorded it: a redelivered task records nothing twice.
-    attempt_key = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    # A constraint rather than unique=True: looked up by equality only, so PostgreSQL needs
+    # no second (varchar_pattern_ops) index for LIKE. NULL (not ""): checks recorded without
+    # a delivery do not collide.
+    attempt_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ("-checked_at",)
         get_latest_by = "checked_at"
+        constraints = [
+            models.UniqueConstraint(fields=["attempt_key"], name="linkcheck_attempt_key_unique"),
+        ]
         indexes = [
             # A link's latest checks (lists show the last few of each, dead-link history).
             models.Index(fields=["link", "-checked_at"], name="linkcheck_link_recent"),
+            # Recording reads each link's broken-check history (dead after repeated breaks):
+            # only those rows, however many ok checks pile up.
+            models.Index(
+                fields=["link", "-checked_at"],
+                condition=Q(health__in=["broken", "dead"]),
+                name="linkcheck_link_broken",
+            ),
+            # The admin's error-class filter.
+            models.Index(
+                fields=["error_class", "-checked_at"],
+                condition=~Q(error_class=""),
+                name="linkcheck_error_class",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -295,12 +335,24 @@ class Evidence(models.Model):
     # Set by link checks when the page no longer matches fingerprint_at_attach.
     changed = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set while the evidence is stale (the rule of querysets.evidence_stale_q), to when it was
+    # last known good: its link's last working answer, or its attachment. Kept by
+    # annotations.linkhealth.staleness (checks, the daily sweep, attach); NULL: not stale.
+    stale_since = models.DateTimeField(null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["stale_since"])
 
     class Meta:
         ordering = ("created_at",)
         verbose_name_plural = "evidence"
+        indexes = [
+            # The stale-sources page, longest unverified first; only stale rows are indexed.
+            models.Index(
+                fields=["stale_since", "id"],
+                condition=Q(stale_since__isnull=False),
+                name="evidence_stale",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=("claim", "link"), name="evidence_link_once_per_claim"),
         ]

@@ -7,14 +7,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import F, Q
 from django.utils import timezone
 
 from factcheck.roles import user_roles
 
 
 def evidence_stale_q(*, now: datetime | None = None, prefix: str = "") -> Q:
-    """Q for Evidence rows that are stale (DESIGN.md, "Link health").
+    """Q for Evidence rows that are stale (DESIGN.md, "Link health"): the rule itself, which
+    annotations.linkhealth.staleness stores as `Evidence.stale_since` and
+    `Claim.has_stale_evidence`. Pages read those; this joins evidence with links.
 
     `prefix` lets the same rule filter from another model (e.g. "evidence__").
     """
@@ -50,18 +52,9 @@ class ClaimQuerySet(models.QuerySet):
         return self if user_roles(user) else self.none()
 
     def with_stale(self) -> ClaimQuerySet:
-        from annotations.models import Evidence
-
-        stale_evidence = Evidence.objects.filter(claim=OuterRef("pk")).filter(evidence_stale_q())
-        # A scalar subquery rather than EXISTS: PostgreSQL may run an EXISTS as one hashed
-        # scan of every evidence row (30 ms at 50,000) even for a 50-row page; a scalar
-        # subquery is always one index probe per row it returns.
-        first_stale = Subquery(stale_evidence.values("pk")[:1])
-        return self.annotate(_stale_evidence=first_stale).annotate(
-            is_stale=ExpressionWrapper(
-                Q(_stale_evidence__isnull=False), output_field=models.BooleanField()
-            )
-        )
+        # The stored fact (annotations.linkhealth.staleness keeps it): an index, not a join
+        # of the claim's evidence and links per row.
+        return self.annotate(is_stale=F("has_stale_evidence"))
 
 
 class LinkQuerySet(models.QuerySet):

@@ -67,6 +67,24 @@ def article_list(*, user: Any) -> QuerySet[Article]:
     return Article.objects.select_related("created_by").annotate(claim_count=Count("claims"))
 
 
+def article_list_without_counts(*, user: Any) -> QuerySet[Article]:
+    """Articles without their texts or claim counts: a page of them is read first (an index
+    scan), then `article_claim_counts` counts the claims of that page alone."""
+    if not user_roles(user):
+        return Article.objects.none()
+    return Article.objects.select_related("created_by").defer("text")
+
+
+def article_claim_counts(*, article_ids: Sequence[Any]) -> dict[Any, int]:
+    rows = (
+        Claim.objects.filter(article_id__in=list(article_ids))
+        .order_by()
+        .values_list("article_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows.values_list("article_id", "n"))
+
+
 def article_get_for_user(*, user: Any, article_id: Any) -> Article:
     article = article_list(user=user).filter(pk=article_id).first()
     if article is None:

@@ -72,6 +72,25 @@ class Review(models.Model):
 
     class Meta:
         ordering = ("-updated_at",)
+        indexes = [
+            # The ClaimReview feed, newest first, over published reviews only (never the many
+            # unpublished ones with no published_at).
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(live_publication__isnull=False),
+                name="review_feed",
+            ),
+            # The queue's tabs, each in its order: by state and last change.
+            models.Index(fields=["state", "updated_at"], name="review_state_updated"),
+            models.Index(
+                fields=["assignee", "-updated_at"],
+                condition=Q(assignee__isnull=False),
+                name="review_assignee_updated",
+            ),
+            models.Index(
+                fields=["updated_at"], condition=Q(needs_rereview=True), name="review_rereview"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state=State.PUBLISHED) | (~Q(verdict="") & ~Q(rationale="")),

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from annotations.linkhealth import pagetext
@@ -69,12 +70,25 @@ def links_enqueue_due(*, limit: int | None = None, now: datetime | None = None) 
     limit = limit or settings.LINKCHECK_BATCH_SIZE
     size = max(1, settings.LINKCHECK_TASK_BATCH_SIZE)
     with transaction.atomic():
+        # Two index range reads rather than one OR (which scans the whole next_check_at index
+        # when fewer than `limit` links are due): links whose time came, oldest first, then
+        # links never checked (link_unchecked_due), as ORDER BY next_check_at puts NULLs last.
+        free = Q(checking_until__isnull=True) | Q(checking_until__lt=now)
         ids = list(
-            Link.objects.due(now=now)
+            Link.objects.filter(next_check_at__lte=now)
+            .filter(free)
             .order_by("next_check_at", "id")
             .select_for_update(skip_locked=True)
             .values_list("id", flat=True)[:limit]
         )
+        if len(ids) < limit:
+            ids += list(
+                Link.objects.filter(next_check_at__isnull=True, health="unchecked")
+                .filter(free)
+                .order_by("id")
+                .select_for_update(skip_locked=True)
+                .values_list("id", flat=True)[: limit - len(ids)]
+            )
         if ids:
             Link.objects.filter(id__in=ids).update(
                 next_check_at=now + timedelta(seconds=settings.LINKCHECK_LEASE_SECONDS)

@@ -5,6 +5,7 @@ changes, and the announcements (`annotations.signals`) of stale or changed evide
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from annotations.linkhealth.archive import evidence_request_archive
 from annotations.linkhealth.classify import Classification
 from annotations.linkhealth.fingerprint import fingerprint_changed, page_fingerprint
 from annotations.linkhealth.health import LinkHealth
+from annotations.linkhealth.retention import check_days_add
+from annotations.linkhealth.staleness import evidence_staleness_refresh
 from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck
 from factcheck.db import rows_update
 from factcheck.egress.fetcher import FetchResult
@@ -198,11 +201,14 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     if not checks:
         return []
     LinkCheck.objects.bulk_create(checks)
+    check_days_add(Counter((timezone.localdate(now), str(c.health)) for c in checks))
     rows_update(Link, [c.link for c in checks], _LINK_FIELDS)
     if fingerprints:
         pages = _pages(entries, set(fingerprints))
         _evidence_compare_fingerprints(fingerprints, read=set(pages))
         pagetext.evidence_compare_texts(pages, now=now)
+    # The stored stale flags of these links' evidence and claims, in this transaction.
+    evidence_staleness_refresh(link_ids={c.link_id for c in checks}, now=now)
     if stale:
         rows = Evidence.objects.filter(link_id__in=list(stale)).values_list(
             "id", "claim_id", "link_id", "archive_url", "archive_checked_at"

@@ -9,8 +9,9 @@ kept of each link, whatever its age:
   link that stays broken (dead) from one that failed once;
 - everything younger than `older_than` (`LINKCHECK_RETENTION_MIN_AGE_DAYS`): a redelivered
   task finds its own attempt keys, and recent charts need no roll-up.
-The rest is deleted and counted into `LinkCheckDay` (day, health, count) in the same
-transaction, so the stale-sources chart (raw checks plus roll-ups) does not change.
+The rest is deleted. Every check was counted into `LinkCheckDay` (day, health, count) when it
+was recorded (`check_days_add`, in the recording's transaction), so deleting one changes no
+count: the stale-sources chart reads the roll-ups alone and reads the same before and after.
 
 Work goes in bounded batches of links (ordered by id), each its own transaction: a run can be
 stopped at any point and started again, and two runs at once never count a check twice (the
@@ -27,7 +28,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from annotations.linkhealth.health import BROKEN_HEALTHS
@@ -127,7 +127,27 @@ def _prune_batch(
         (timezone.localdate(checked_at), health) for _, checked_at, health in rows
     )
     LinkCheck.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
-    for (day, health), n in counts.items():
-        rollup, _ = LinkCheckDay.objects.get_or_create(day=day, health=health)
-        LinkCheckDay.objects.filter(pk=rollup.pk).update(count=F("count") + n)
     return counts
+
+
+_ROLLUP_SQL = """
+INSERT INTO {table} (day, health, count) VALUES {values}
+ON CONFLICT (day, health) DO UPDATE SET count = {table}.count + excluded.count
+"""
+
+
+def check_days_add(counts: Counter[tuple[date, str]]) -> None:
+    """Count checks into the per-day roll-up: one upsert (PostgreSQL, SQLite >= 3.24), rows in
+    (day, health) order so two recorders lock them in the same order."""
+    items = sorted((key, n) for key, n in counts.items() if n)
+    if not items:
+        return
+    sql = _ROLLUP_SQL.format(
+        table=connection.ops.quote_name(LinkCheckDay._meta.db_table),
+        values=", ".join(["(%s, %s, %s)"] * len(items)),
+    )
+    params: list[Any] = []
+    for (day, health), n in items:
+        params += [day, str(health), n]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from annotations import signals
+from annotations.linkhealth.staleness import evidence_staleness_refresh
 from annotations.models import STALE_HEALTHS, Evidence
 from annotations.services.snapshots import evidence_request_capture
 
@@ -31,6 +32,9 @@ def evidence_sweep_unverified(*, now: datetime | None = None, limit: int = 10_00
     in that time (and is not stale for another reason, announced by the checks themselves).
     Returns how many evidence rows were announced (at most `limit` per run)."""
     now = now or timezone.now()
+    # Time passing makes evidence stale with no check to say so: the stored flags catch up
+    # here (and any drift is reconciled), once a day.
+    evidence_staleness_refresh(now=now)
     cutoff = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
     rows = list(
         Evidence.objects.filter(created_at__lt=cutoff)

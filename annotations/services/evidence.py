@@ -12,6 +12,10 @@ from django.db import transaction
 
 from annotations.linkhealth.archive import evidence_request_archive
 from annotations.linkhealth.links import link_get_or_create, link_schedule_check
+from annotations.linkhealth.staleness import (
+    claims_staleness_refresh,
+    evidence_staleness_refresh,
+)
 from annotations.models import Claim, Evidence, Link
 from annotations.services.snapshots import evidence_request_capture, snapshot_mark_removed
 from factcheck.db import column_max_length
@@ -71,6 +75,8 @@ def evidence_attach(
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), field=field) from exc
     evidence.save()
+    # Cited from a link already known broken: stale from the start.
+    evidence_staleness_refresh(evidence_ids=[evidence.pk])
     if created or link.health == "unchecked":
         link_schedule_check(link=link)
     if not archive_url:
@@ -87,7 +93,9 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
     evidence._history_user = by  # type: ignore[attr-defined]
     # The snapshot outlives its evidence for EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS.
     snapshot_mark_removed(evidence_id=evidence.pk)
+    claim_id = evidence.claim_id
     evidence.delete()
+    claims_staleness_refresh(claim_ids=[claim_id])
 
 
 def evidence_revise(

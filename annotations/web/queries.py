@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from annotations import selectors
-from annotations.models import Claim, Evidence, LinkCheck, LinkCheckDay
-from annotations.querysets import evidence_stale_q
+from annotations.models import Claim, Evidence, LinkCheckDay
+from factcheck.counting import capped_count
 from factcheck.errors import Forbidden
 from factcheck.roles import EDITOR, REVIEWER, is_editor
 from reviews.selectors import claim_history, claims_edited_after_publication
@@ -107,13 +107,14 @@ def queue_claims(
         # database (the embedded SQLite default has no JSON containment lookup).
         claims = claims.filter(tags__icontains=f'"{tag.strip().lower()}"')
     buckets = queue_buckets(user)
-    counts = claims.order_by().aggregate(
-        **{b.key: Count("pk", filter=_bucket_q(b.key, user)) for b in buckets}
-    )
+    # One bounded count per tab (each reads an index of its own up to the cap), not one pass
+    # over every claim evaluating every tab's condition.
+    counts = {b.key: capped_count(claims.filter(_bucket_q(b.key, user))) for b in buckets}
     chosen = bucket if any(b.key == bucket for b in buckets) else buckets[0].key
     listed = claims.filter(_bucket_q(chosen, user)).order_by(*_BUCKET_ORDER[chosen], "pk")
-    # The queue shows no evidence; drop the selector's prefetch for the list.
-    listed = listed.prefetch_related(None)
+    # The queue shows no evidence and no texts: no prefetch, and no text carried through the
+    # sort of the page's rows.
+    listed = listed.prefetch_related(None).defer("article__text", "revision__text")
     return listed, counts
 
 
@@ -212,7 +213,9 @@ def claim_last_changed_by(*, user: Any, claim: Claim) -> tuple[str, datetime | N
 
 # --- Stale sources ----------------------------------------------------------------------------
 
-STALE_LIMIT = 500
+# Groups per page, and stale evidence shown per group (the rest is counted).
+STALE_GROUPS_PER_PAGE = 20
+STALE_ITEMS_PER_GROUP = 10
 
 
 @dataclass
@@ -221,60 +224,98 @@ class StaleGroup:
     title: str
     url: str = ""
     items: list[Any] = field(default_factory=list)
+    total: int = 0
+    article_id: Any = None
 
 
-def stale_evidence(*, user: Any, limit: int = STALE_LIMIT) -> list[Evidence]:
-    """Stale evidence (the rule of `evidence_stale_q`), the longest unverified first."""
-    rows = (
+def _stale_rows(user: Any) -> QuerySet[Evidence]:
+    """Stale evidence (the stored fact, `Evidence.stale_since`), the longest unverified first."""
+    return (
         selectors.evidence_list(user=user)
-        .filter(evidence_stale_q())
-        .select_related("link", "claim", "claim__article", "claim__review")
-        .annotate(verified_at=Coalesce("link__last_ok_at", "created_at"))
-        .order_by("verified_at", "pk")
+        .filter(stale_since__isnull=False)
+        .select_related("link", "claim", "claim__review")
+        .defer("claim__summary", "note")
     )
-    return list(rows[:limit])
 
 
-def stale_by_host(rows: list[Any]) -> list[StaleGroup]:
-    groups: OrderedDict[str, StaleGroup] = OrderedDict()
-    for ev in rows:  # already oldest first, so groups come out oldest first too
-        host = ev.link.host or "(no host)"
-        groups.setdefault(host, StaleGroup(key=host, title=host)).items.append(ev)
-    return list(groups.values())
+def _first_of_each(rows: QuerySet[Evidence], partition: str) -> list[Evidence]:
+    ranked = rows.annotate(
+        _rank=Window(RowNumber(), partition_by=F(partition), order_by=("stale_since", "pk"))
+    )
+    return list(ranked.filter(_rank__lte=STALE_ITEMS_PER_GROUP).order_by("stale_since", "pk"))
 
 
-def stale_by_published_claim(rows: list[Any]) -> list[StaleGroup]:
-    groups: OrderedDict[Any, StaleGroup] = OrderedDict()
-    for ev in rows:
-        review = getattr(ev.claim, "review", None)
-        if review is None or review.state != State.PUBLISHED:
-            continue
-        group = groups.setdefault(
-            ev.claim_id, StaleGroup(key=str(ev.claim_id), title=ev.claim.exact)
+def stale_count(*, user: Any) -> int:
+    return capped_count(_stale_rows(user), cap=10_000)
+
+
+def stale_by_host(*, user: Any, page: int = 1) -> tuple[list[StaleGroup], bool]:
+    """One page of hosts with stale evidence, the one stale longest first, each with its
+    first STALE_ITEMS_PER_GROUP items; and whether more pages follow."""
+    rows = _stale_rows(user)
+    first = (page - 1) * STALE_GROUPS_PER_PAGE
+    hosts = list(
+        rows.order_by()
+        .values("link__host")
+        .annotate(n=Count("pk"), oldest=Min("stale_since"))
+        .order_by("oldest", "link__host")[first : first + STALE_GROUPS_PER_PAGE + 1]
+    )
+    more = len(hosts) > STALE_GROUPS_PER_PAGE
+    hosts = hosts[:STALE_GROUPS_PER_PAGE]
+    groups = OrderedDict(
+        (
+            h["link__host"],
+            StaleGroup(key=h["link__host"], title=h["link__host"] or "(no host)", total=h["n"]),
         )
-        group.items.append(ev)
-    return list(groups.values())
+        for h in hosts
+    )
+    if groups:
+        for ev in _first_of_each(rows.filter(link__host__in=list(groups)), "link__host"):
+            groups[ev.link.host].items.append(ev)
+    return list(groups.values()), more
+
+
+def stale_by_published_claim(*, user: Any, page: int = 1) -> tuple[list[StaleGroup], bool]:
+    """One page of published claims with stale evidence (index `claim_stale_recent`), the
+    newest first, each with its first STALE_ITEMS_PER_GROUP stale items; and whether more
+    pages follow."""
+    first = (page - 1) * STALE_GROUPS_PER_PAGE
+    claims = list(
+        selectors.claim_list(user=user)
+        .filter(has_stale_evidence=True, review__state=State.PUBLISHED)
+        .select_related(None)
+        .prefetch_related(None)
+        .only("pk", "exact", "article_id", "created_at")
+        .order_by("-created_at", "pk")[first : first + STALE_GROUPS_PER_PAGE + 1]
+    )
+    more = len(claims) > STALE_GROUPS_PER_PAGE
+    groups = OrderedDict(
+        (c.pk, StaleGroup(key=str(c.pk), title=c.exact, article_id=c.article_id))
+        for c in claims[:STALE_GROUPS_PER_PAGE]
+    )
+    if groups:
+        rows = _stale_rows(user).filter(claim_id__in=list(groups))
+        totals = dict(
+            rows.order_by()
+            .values_list("claim_id")
+            .annotate(n=Count("pk"))
+            .values_list("claim_id", "n")
+        )
+        for ev in _first_of_each(rows, "claim_id"):
+            groups[ev.claim_id].items.append(ev)
+        for key, group in groups.items():
+            group.total = totals.get(key, 0)
+    return list(groups.values()), more
 
 
 def link_health_by_day(*, days: int = 30, today: date | None = None) -> list[dict[str, Any]]:
-    """Checks per day and health over the last `days` days (oldest first, empty days kept)."""
+    """Checks per day and health over the last `days` days (oldest first, empty days kept),
+    from the per-day rollup `LinkCheckDay` alone (every recorded check is counted into it in
+    the transaction that records it; retention deletes checks, never their counts)."""
     today = today or timezone.localdate()
     first = today - timedelta(days=days - 1)
-    since = timezone.make_aware(datetime.combine(first, datetime.min.time()))
-    rows = (
-        LinkCheck.objects.filter(checked_at__gte=since)
-        .annotate(day=TruncDate("checked_at"))
-        .values("day", "health")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     by_day: dict[date, dict[str, int]] = {first + timedelta(days=i): {} for i in range(days)}
-    for row in rows:
-        if row["day"] in by_day:
-            by_day[row["day"]][row["health"]] = row["n"]
-    # Checks retention pruned were counted into LinkCheckDay (annotations.linkhealth.retention).
     rolled_up = LinkCheckDay.objects.filter(day__gte=first, day__lte=today)
     for day, health, n in rolled_up.values_list("day", "health", "count"):
-        counts = by_day[day]
-        counts[health] = counts.get(health, 0) + n
+        by_day[day][health] = by_day[day].get(health, 0) + n
     return [{"day": d, "counts": c} for d, c in by_day.items()]

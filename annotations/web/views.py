@@ -18,7 +18,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from annotations.web.charts import SERIES, health_chart_svg
 from annotations.web.highlight import HighlightSpan, render_highlighted
 from annotations.web.present import VERDICT_GROUP
 from annotations.web.thread import claim_thread
+from factcheck.counting import CappedPaginator
 from factcheck.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_reviewer, user_roles
 from reviews import services as review_services
@@ -112,7 +112,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         tag=filters.get("tag", ""),
         edited=bool(filters.get("edited")),
     )
-    page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "tab": tab,
@@ -130,11 +130,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 @desk_view
 def article_list(request: HttpRequest) -> HttpResponse:
     form = forms.ArticleFilterForm(request.GET or None)
-    articles = selectors.article_list(user=request.user).order_by("-created_at", "pk")
+    articles = selectors.article_list_without_counts(user=request.user).order_by(
+        "-created_at", "pk"
+    )
     if form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"]
         articles = articles.filter(title__icontains=q) | articles.filter(publisher__icontains=q)
-    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page first, then its claims counted.
+    page = CappedPaginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.article_claim_counts(article_ids=[a.pk for a in page.object_list])
+    for article in page.object_list:
+        article.claim_count = counts.get(article.pk, 0)  # type: ignore[attr-defined]
     return render(request, "annotations/article_list.html", {"form": form, "page": page})
 
 
@@ -629,19 +635,35 @@ def evidence_recheck(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
 @require_GET
 @desk_view
 def stale_sources(request: HttpRequest) -> HttpResponse:
-    rows = [
-        present.Shown(ev, {"badges": present.health_badges(ev)})
-        for ev in queries.stale_evidence(user=request.user)
-    ]
+    """Stale evidence grouped by published claim and by host, each list paged on its own
+    (`?claims_page=`, `?hosts_page=`), with the 30-day chart of the per-day rollups."""
+
+    def page_number(name: str) -> int:
+        raw = request.GET.get(name, "")
+        return min(max(int(raw), 1), 10_000) if raw.isdigit() else 1
+
+    def shown(groups: list[Any]) -> list[Any]:
+        for group in groups:
+            group.items = [
+                present.Shown(ev, {"badges": present.health_badges(ev)}) for ev in group.items
+            ]
+        return groups
+
+    claims_page, hosts_page = page_number("claims_page"), page_number("hosts_page")
+    by_claim, more_claims = queries.stale_by_published_claim(user=request.user, page=claims_page)
+    by_host, more_hosts = queries.stale_by_host(user=request.user, page=hosts_page)
     days = queries.link_health_by_day(days=30)
     return render(
         request,
         "annotations/stale.html",
         {
-            "rows": rows,
-            "limit": queries.STALE_LIMIT,
-            "by_host": queries.stale_by_host(rows),
-            "by_claim": queries.stale_by_published_claim(rows),
+            "total": queries.stale_count(user=request.user),
+            "by_host": shown(by_host),
+            "by_claim": shown(by_claim),
+            "claims_page": claims_page,
+            "hosts_page": hosts_page,
+            "more_claims": more_claims,
+            "more_hosts": more_hosts,
             "chart": health_chart_svg(days),
             "series": SERIES,
             "days": days,

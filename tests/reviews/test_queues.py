@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from annotations.linkhealth.staleness import evidence_staleness_refresh
 from annotations.models import Link
 from tests.factories import claim_create
 from tests.reviews.conftest import move
@@ -76,6 +77,10 @@ def test_stale_and_needs_rereview_filters(client_for, reviewer, board):
     client = client_for(reviewer)
     assert ids(client.get("/api/v1/claims/?stale=true")) == set()
     Link.objects.filter(url__endswith="/done").update(health="dead")
+    # Written behind the recording's back: the stored flags are refreshed as it would.
+    evidence_staleness_refresh(
+        link_ids=Link.objects.filter(url__endswith="/done").values_list("pk", flat=True)
+    )
     assert ids(client.get("/api/v1/claims/?stale=true")) == names(board, "done")
     assert ids(client.get("/api/v1/claims/?stale=false")) == names(board, "loose", "robs", "ritas")
     from reviews.services import review_flag_rereview

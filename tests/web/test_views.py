@@ -415,12 +415,14 @@ def test_submit_article_form(seeded: Article, login: Any) -> None:
 def test_stale_sources_dashboard(seeded: Article, login: Any) -> None:
     from django.utils import timezone
 
+    from annotations.linkhealth.staleness import evidence_staleness_refresh
     from annotations.models import LinkCheck
 
     published = seeded.claims.get(review__state=State.PUBLISHED)
     link = published.evidence.get(url="https://www.nis.go.kr/").link
     Link.objects.filter(pk=link.pk).update(health="dead", last_checked_at=timezone.now())
     LinkCheck.objects.create(link=link, checked_at=timezone.now(), health="dead", status_code=404)
+    evidence_staleness_refresh(link_ids=[link.pk])
     page = login(user("demo-editor")).get(reverse("web:stale"))
     html = page.content.decode()
     assert [g.title for g in page.context["by_host"]] == ["www.nis.go.kr"]

@@ -1,7 +1,9 @@
-"""Retention of link checks: changes of health kept, the rest rolled up, the chart unchanged."""
+"""Retention of link checks: changes of health kept, the rest deleted, the chart unchanged
+(every check is counted into the per-day roll-up when it is recorded)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -9,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from annotations.linkhealth.health import LinkHealth
-from annotations.linkhealth.retention import BROKEN_CHECKS_KEPT, link_checks_prune
+from annotations.linkhealth.retention import BROKEN_CHECKS_KEPT, check_days_add, link_checks_prune
 from annotations.models import Link, LinkCheck, LinkCheckDay
 from annotations.web.queries import link_health_by_day
 
@@ -23,13 +25,19 @@ def _link(url: str) -> Link:
 
 
 def _history(link: Link, healths: list[str], *, newest_at=NOW) -> list[LinkCheck]:
-    """One check every 6 hours, the last at `newest_at`, oldest first."""
+    """One check every 6 hours, the last at `newest_at`, oldest first; counted into the
+    roll-up as recording counts them."""
     start = newest_at - timedelta(hours=6 * (len(healths) - 1))
     checks = [
         LinkCheck(link=link, health=health, checked_at=start + timedelta(hours=6 * i))
         for i, health in enumerate(healths)
     ]
+    check_days_add(Counter((timezone.localdate(c.checked_at), c.health) for c in checks))
     return LinkCheck.objects.bulk_create(checks)
+
+
+def _rolled_up() -> int:
+    return sum(LinkCheckDay.objects.values_list("count", flat=True))
 
 
 def _chart() -> list[dict]:
@@ -66,8 +74,10 @@ def test_old_repeats_are_rolled_up_and_every_change_of_health_is_kept() -> None:
     assert deleted == outcome.deleted
     # 59 repeated oks of the first run; of the recovery's 39 repeats, the 22 before the cutoff.
     assert deleted == 59 + 22
-    assert sum(LinkCheckDay.objects.values_list("count", flat=True)) == deleted
-    assert set(LinkCheckDay.objects.values_list("health", flat=True)) == {ok}
+    assert outcome.rolled_up is not None and sum(outcome.rolled_up.values()) == deleted
+    assert {health for _, health in outcome.rolled_up} == {ok}
+    # Deleting a check changes no count.
+    assert _rolled_up() == len(checks)
     # The chart reads the same.
     assert _chart() == chart_before
 
@@ -80,7 +90,7 @@ def test_a_second_run_finds_nothing_more_and_counts_nothing_twice() -> None:
     assert link.checks.count() == 4
     again = link_checks_prune(keep_last=3, older_than=timedelta(days=1), now=NOW)
     assert again.deleted == 0
-    assert sum(LinkCheckDay.objects.values_list("count", flat=True)) == 46
+    assert _rolled_up() == 50
 
 
 def test_checks_younger_than_the_age_limit_are_never_touched() -> None:
@@ -89,7 +99,7 @@ def test_checks_younger_than_the_age_limit_are_never_touched() -> None:
     outcome = link_checks_prune(keep_last=1, older_than=timedelta(days=30), now=NOW)
     assert outcome.deleted == 0
     assert link.checks.count() == 30
-    assert not LinkCheckDay.objects.exists()
+    assert _rolled_up() == 30
 
 
 def test_batches_cover_every_link_and_stop_when_told() -> None:
@@ -104,7 +114,7 @@ def test_batches_cover_every_link_and_stop_when_told() -> None:
     rest = link_checks_prune(keep_last=2, older_than=timedelta(days=1), batch_links=2, now=NOW)
     assert rest.batches == 3
     assert [link.checks.count() for link in links] == [3] * 5
-    assert sum(LinkCheckDay.objects.values_list("count", flat=True)) == 5 * 7
+    assert _rolled_up() == 5 * 10
 
 
 def test_the_command_prunes_and_refuses_bad_numbers() -> None:
