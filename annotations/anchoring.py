@@ -39,6 +39,7 @@ __all__ = [
     "normalize_text",
     "reanchor",
     "resolve_selectors",
+    "span_step",
     "utf16_to_codepoint",
 ]
 
@@ -270,6 +271,57 @@ def resolve_selectors(
 
     pos = _locate_quote(text, exact, prefix=prefix, suffix=suffix, start=start, end=end)
     return Span.at(text, pos, pos + len(exact))
+
+
+SpanEdge = Literal["start", "end"]
+
+
+def span_step(text: str, start: int, end: int, *, edge: SpanEdge, grow: bool) -> tuple[int, int]:
+    """The span ``start..end`` of ``text`` with one edge moved by a word.
+
+    A word is a run of characters other than whitespace (punctuation stays with its word, as
+    a reader selects "said," with its comma). Growing moves the edge outward to the next word
+    boundary, shrinking moves it inward past one word; the span always keeps at least one
+    word. Raises ``AnchorError`` (field ``start`` or ``end``) when the edge cannot move.
+    """
+    _check_bounds(text, start, end)
+    if edge not in ("start", "end"):
+        raise AnchorError(NON_FIELD, "edge must be start or end")
+    if edge == "start" and grow:
+        i = start
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        while i > 0 and not text[i - 1].isspace():
+            i -= 1
+        if i == start or not text[i:start].strip():
+            raise AnchorError("start", "the claim already starts at the beginning of the text")
+        return i, end
+    if edge == "end" and grow:
+        i = end
+        while i < len(text) and text[i].isspace():
+            i += 1
+        while i < len(text) and not text[i].isspace():
+            i += 1
+        if i == end or not text[end:i].strip():
+            raise AnchorError("end", "the claim already ends at the end of the text")
+        return start, i
+    if edge == "start":
+        i = start
+        while i < end and not text[i].isspace():
+            i += 1
+        while i < end and text[i].isspace():
+            i += 1
+        if i >= end:
+            raise AnchorError("start", "the claim is one word: it cannot shrink further")
+        return i, end
+    i = end
+    while i > start and not text[i - 1].isspace():
+        i -= 1
+    while i > start and text[i - 1].isspace():
+        i -= 1
+    if i <= start:
+        raise AnchorError("end", "the claim is one word: it cannot shrink further")
+    return start, i
 
 
 def _check_bounds(text: str, start: int, end: int) -> None:

@@ -11,14 +11,35 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations.models import UNPUBLISHABLE_HEALTHS, Claim, Evidence
-from annotations.services.claims import claim_changes, claim_delete, claim_lock, claim_update
-from annotations.services.evidence import evidence_attach, evidence_delete, evidence_revise
+from annotations.services.claims import (
+    claim_absorb,
+    claim_changes,
+    claim_delete,
+    claim_lock,
+    claim_lock_with_article,
+    claim_update,
+)
+from annotations.services.claims import claim_respan as annotations_claim_respan
+from annotations.services.evidence import (
+    evidence_attach,
+    evidence_changes,
+    evidence_delete,
+    evidence_revise,
+)
 from factcheck.broker import enqueue_on_commit
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, NotFound, PreconditionFailed
 from factcheck.roles import is_editor, is_reviewer
 from reviews import discussion
-from reviews.models import Correction, PublicationKind, RereviewCode, RereviewReason, Review
+from reviews.models import (
+    Comment,
+    Correction,
+    Notification,
+    PublicationKind,
+    RereviewCode,
+    RereviewReason,
+    Review,
+)
 from reviews.publishing import (
     HEALTH_CODES,
     LINK_CODES,
@@ -286,7 +307,7 @@ def _update_evidence(*, review: Review, by: Any, changes: Sequence[Mapping[str, 
     """Apply an update's evidence changes, in order. Each item is one of:
 
     - `{"url", "stance", "title"?, "archive_url"?}`: attach a new source;
-    - `{"id", "archive_url"?, "title"?}`: set the archived copy or title of a source;
+    - `{"id", "archive_url"?, "title"?, "stance"?, "note"?}`: revise a source;
     - `{"id", "remove": true}`: remove a source (with a new one: a replacement).
     """
     claim = review.claim
@@ -304,6 +325,8 @@ def _update_evidence(*, review: Review, by: Any, changes: Sequence[Mapping[str, 
                         by=by,
                         archive_url=item.get("archive_url"),
                         title=item.get("title"),
+                        stance=item.get("stance"),
+                        note=item.get("note"),
                     )
             else:
                 evidence_attach(
@@ -576,8 +599,14 @@ def claim_edit(
     summary: str | None = None,
     tags: list[str] | None = None,
     expected_version: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    utf16_start: int | None = None,
+    utf16_end: int | None = None,
 ) -> Claim:
-    """Edit a claim's claimant, summary or tags (`annotations.services.claims.claim_update`).
+    """Edit a claim's claimant, summary or tags (`annotations.services.claims.claim_update`),
+    and its span when `start`/`end` (or their UTF-16 forms) are given (`claim_respan`, first,
+    in the same transaction).
 
     `expected_version` is the claim's version the caller last read (see
     `annotations.services.claims.claim_lock`: a stale one is a 412 before anything is written).
@@ -593,6 +622,10 @@ def claim_edit(
         raise Forbidden(
             "Only the claim's assignee, its author while unassigned, or an editor may edit it."
         )
+    span = {"start": start, "end": end, "utf16_start": utf16_start, "utf16_end": utf16_end}
+    if any(value is not None for value in span.values()):
+        claim = claim_respan(claim=claim, by=by, expected_version=expected_version, **span)
+        expected_version = claim.version
     claim = claim_lock(claim_id=claim.pk, expected_version=expected_version)
     changes = claim_changes(claim=claim, claimant=claimant, summary=summary, tags=tags)
     if not changes:
@@ -630,6 +663,96 @@ def claim_remove(*, claim: Claim, by: Any) -> None:
             code="published",
         )
     claim_delete(claim=claim, by=by)
+
+
+@transaction.atomic
+def claim_respan(
+    *,
+    claim: Claim,
+    by: Any,
+    start: int | None = None,
+    end: int | None = None,
+    utf16_start: int | None = None,
+    utf16_end: int | None = None,
+    expected_version: int | None = None,
+) -> Claim:
+    """Adjust a claim's span before publication (`annotations.services.claims.claim_respan`:
+    validated as a new claim is).
+
+    The words of a claim whose verdict was ever published are the words it was checked on:
+    refused (409) whatever its review does now, by `claims_ever_published`. Locks the article,
+    the claim (`expected_version`: a stale one is a 412) and the review, whose version is
+    bumped as for any edit of what is reviewed. Every refusal writes nothing.
+    """
+    if not claim_may_edit(by, claim):
+        raise Forbidden(
+            "Only the claim's assignee, its author while unassigned, or an editor may adjust "
+            "its span."
+        )
+    claim = claim_lock_with_article(claim_id=claim.pk, expected_version=expected_version)
+    review_claim_changed(claim_id=claim.pk)
+    if claims_ever_published(claim_ids=[claim.pk]):
+        raise Conflict(
+            "This claim's verdict was published on these words: its span cannot change. "
+            "Mark the passage as a new claim instead.",
+            code="published",
+        )
+    return annotations_claim_respan(
+        claim=claim,
+        by=by,
+        start=start,
+        end=end,
+        utf16_start=utf16_start,
+        utf16_end=utf16_end,
+    )
+
+
+@transaction.atomic
+def claims_merge(
+    *, claim: Claim, other: Claim, by: Any, expected_version: int | None = None
+) -> Claim:
+    """Merge `other` into `claim` (two claims of one article marked for the same statement).
+
+    `claim` stays, with its span and review; `other`'s evidence (`claim_absorb`), its
+    discussion (comments, transition notes) and its notifications move to it, and `other` is
+    deleted with its review. Refused (409) when either claim was ever published (nothing
+    published is erased) or they belong to different articles (400). The caller must be
+    allowed to edit both. Locks the article, both claims (in id order) and both reviews;
+    `expected_version` is `claim`'s version as the caller last read it. Every refusal writes
+    nothing.
+    """
+    if claim.pk == other.pk:
+        raise DomainError("A claim cannot be merged with itself.", field="other")
+    if claim.article_id != other.article_id:
+        raise DomainError("Only claims of the same article can be merged.", field="other")
+    if not (claim_may_edit(by, claim) and claim_may_edit(by, other)):
+        raise Forbidden(
+            "Merging needs the right to edit both claims (their assignee, their author while "
+            "unassigned, or an editor)."
+        )
+    locked: dict[Any, Claim] = {}
+    for pk in sorted([claim.pk, other.pk], key=str):
+        locked[pk] = claim_lock_with_article(
+            claim_id=pk, expected_version=expected_version if pk == claim.pk else None
+        )
+    kept, gone = locked[claim.pk], locked[other.pk]
+    reviews = {pk: review_claim_changed(claim_id=pk) for pk in sorted(locked, key=str)}
+    published = claims_ever_published(claim_ids=[kept.pk, gone.pk])
+    if published:
+        which = (
+            "Both claims were"
+            if len(published) == 2
+            else ("This claim was" if kept.pk in published else "The other claim was")
+        )
+        raise Conflict(
+            f"{which} published, and a published fact check is never merged away or deleted.",
+            code="published",
+        )
+    kept_review, gone_review = reviews[kept.pk], reviews[gone.pk]
+    if kept_review is not None and gone_review is not None:
+        Comment.objects.filter(review=gone_review).update(review=kept_review)
+    Notification.objects.filter(claim_id=gone.pk).update(claim_id=kept.pk)
+    return claim_absorb(claim=kept, other=gone, by=by)
 
 
 # The evidence of a published check is part of the public record: it changes only through a
@@ -688,3 +811,32 @@ def evidence_remove(*, evidence: Evidence, by: Any) -> None:
     if review is not None and review.state == State.PUBLISHED:
         raise Conflict(PUBLISHED_EVIDENCE, code="published")
     evidence_delete(evidence=evidence, by=by)
+
+
+@transaction.atomic
+def evidence_edit(
+    *,
+    evidence: Evidence,
+    by: Any,
+    stance: str | None = None,
+    title: str | None = None,
+    note: str | None = None,
+) -> Evidence:
+    """Edit an evidence item's stance, title or note (`annotations.services.evidence.
+    evidence_revise`), under the review's lock like `evidence_add`.
+
+    The sources of a published claim change only through an editor's `update` (409 here).
+    Who may: whoever may edit the claim. Nothing changed writes nothing (no version bump).
+    """
+    if not claim_may_edit(by, evidence.claim):
+        raise Forbidden(
+            "Only the claim's assignee, its author while unassigned, or an editor may edit "
+            "its evidence."
+        )
+    if not evidence_changes(evidence=evidence, title=title, stance=stance, note=note):
+        return evidence
+    review = review_claim_changed(claim_id=evidence.claim_id)
+    if review is not None and review.state == State.PUBLISHED:
+        raise Conflict(PUBLISHED_EVIDENCE, code="published")
+    evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    return evidence_revise(evidence=evidence, by=by, title=title, stance=stance, note=note)

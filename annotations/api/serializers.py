@@ -404,6 +404,27 @@ class ClaimUpdateInput(StrictInput):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=50), required=False, max_length=50
     )
+    # The span, before publication: validated as a new claim's (code points, or UTF-16).
+    start = serializers.IntegerField(required=False, min_value=0)
+    end = serializers.IntegerField(required=False, min_value=0)
+    utf16_start = serializers.IntegerField(required=False, min_value=0)
+    utf16_end = serializers.IntegerField(required=False, min_value=0)
+
+
+class ClaimMergeInput(StrictInput):
+    other = serializers.UUIDField(help_text="The claim merged into this one, then deleted.")
+
+
+class EvidenceUpdateInput(StrictInput):
+    stance = serializers.ChoiceField(choices=Stance.choices, required=False)
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ClaimantOutput(serializers.Serializer):
+    claimant = serializers.CharField()
+    claims = serializers.IntegerField(help_text="Claims naming this claimant.")
+    last_used_at = serializers.DateTimeField()
 
 
 class EvidenceCreateInput(StrictInput):

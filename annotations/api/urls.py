@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("claims/", v.ClaimListView.as_view(), name="claim-list"),
     path("claims/<uuid:pk>/", v.ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<uuid:pk>/merge/", v.ClaimMergeView.as_view(), name="claim-merge"),
+    path("claimants/", v.ClaimantListView.as_view(), name="claimant-list"),
     path("claims/<uuid:pk>/annotation/", v.ClaimAnnotationView.as_view(), name="claim-annotation"),
     path("claims/<uuid:pk>/evidence/", v.ClaimEvidenceCreateView.as_view(), name="claim-evidence"),
     path(

@@ -192,10 +192,16 @@ class ClaimDetailView(APIView):
         responses={
             200: s.ClaimOutput,
             **ERRORS,
-            409: OpenApiResponse(description="A published claim's words cannot change."),
+            409: OpenApiResponse(
+                description="A published claim's words cannot change (its claimant, summary "
+                "or span); a span another claim holds; an orphaned claim's span."
+            ),
             412: OpenApiResponse(description="Stale If-Match: the claim changed."),
             428: OpenApiResponse(description="If-Match is missing."),
         },
+        description="Edit a claim's claimant, summary and tags, and before publication its "
+        "span: `start`/`end` (code points) or `utf16_start`/`utf16_end`; an edge not sent "
+        "stays. The new span is validated as a new claim's and the quote read from the text.",
     )
     def patch(self, request: Request, pk: Any) -> Response:
         claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
@@ -223,6 +229,72 @@ class ClaimDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ClaimMergeView(APIView):
+    write_roles = (REVIEWER, EDITOR)
+
+    @extend_schema(
+        request=s.ClaimMergeInput,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Optional: this claim's ETag as last read; a stale one is a 412.",
+            )
+        ],
+        responses={
+            200: s.ClaimOutput,
+            **ERRORS,
+            409: OpenApiResponse(description="Either claim was published: never merged away."),
+            412: OpenApiResponse(description="Stale If-Match: the claim changed."),
+        },
+        description="Merge `other` (a claim of the same article) into this claim: its "
+        "evidence, discussion and notifications move here and `other` is deleted with its "
+        "review. This claim keeps its span and review; an empty claimant or summary is taken "
+        "from `other`, tags are joined; a link both cite stays once.",
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
+        data = s.ClaimMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            other = selectors.claim_get_for_user(
+                user=request.user, claim_id=data.validated_data["other"]
+            )
+        except NotFound as exc:
+            raise DomainError("No such claim.", field="other") from exc
+        header = request.headers.get("If-Match")
+        expected = (
+            if_match_version(header, subject="claim", source="GET /api/v1/claims/{id}/")
+            if header
+            else None
+        )
+        review_services.claims_merge(
+            claim=claim, other=other, by=request.user, expected_version=expected
+        )
+        claim = selectors.claim_get_for_user(user=request.user, claim_id=pk)
+        return _claim_response(claim)
+
+
+class ClaimantListView(APIView):
+    write_roles = (REVIEWER, EDITOR)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Part of the name (case-insensitive)."),
+        ],
+        responses={200: s.ClaimantOutput(many=True), **ERRORS},
+        description="The desk's earlier claimants, most recently used first (at most 20), for "
+        "autocomplete: without `q`, those of the latest claims.",
+    )
+    def get(self, request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        if len(q) > 300:
+            raise DomainError("q is longer than a claimant can be (300).", field="q")
+        rows = selectors.claimant_suggestions(user=request.user, q=q)
+        return Response(s.ClaimantOutput(rows, many=True).data)
+
+
 class ClaimEvidenceCreateView(APIView):
     write_roles = (REVIEWER, EDITOR)
 
@@ -241,6 +313,26 @@ class EvidenceDetailView(APIView):
 
     @extend_schema(responses={200: s.EvidenceOutput, 404: ERRORS[404]})
     def get(self, request: Request, pk: Any) -> Response:
+        evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=pk)
+        return Response(s.EvidenceOutput(evidence).data)
+
+    @extend_schema(
+        request=s.EvidenceUpdateInput,
+        responses={
+            200: s.EvidenceOutput,
+            **ERRORS,
+            409: OpenApiResponse(
+                description="The claim is published: its sources change only through an "
+                "editor's `update` transition."
+            ),
+        },
+        description="Edit an evidence item's stance, title or note.",
+    )
+    def patch(self, request: Request, pk: Any) -> Response:
+        evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=pk)
+        data = s.EvidenceUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        review_services.evidence_edit(evidence=evidence, by=request.user, **data.validated_data)
         evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=pk)
         return Response(s.EvidenceOutput(evidence).data)
 

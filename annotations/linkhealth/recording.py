@@ -26,6 +26,7 @@ from annotations.linkhealth.health import LinkHealth
 from annotations.linkhealth.retention import check_days_add
 from annotations.linkhealth.staleness import evidence_staleness_refresh
 from annotations.models import STALE_HEALTHS, Evidence, Link, LinkCheck
+from annotations.services.snapshots import evidence_title_fill
 from factcheck.db import rows_update
 from factcheck.egress.fetcher import FetchResult
 from factcheck.urlmask import mask_url_secrets
@@ -134,6 +135,7 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
     fingerprints: dict[int, str] = {}
     stale: dict[int, str] = {}
     recovered: dict[int, str] = {}
+    first_ok: list[CheckEntry] = []
     unverified_before = now - timedelta(days=settings.LINK_STALE_AFTER_DAYS)
     for entry in entries:
         link = links.get(entry.link_id)
@@ -172,6 +174,8 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
         unverified = link.last_ok_at is None or link.last_ok_at < unverified_before
         if ok and (link.health in STALE_HEALTHS or unverified):
             recovered[link.pk] = health
+        if ok and link.last_ok_at is None:
+            first_ok.append(entry)
         link.health = health
         link.last_status = result.status_code
         link.last_error = "" if ok else reason
@@ -209,6 +213,8 @@ def checks_record(entries: list[CheckEntry], *, now: datetime | None = None) -> 
         pagetext.evidence_compare_texts(pages, now=now)
     # The stored stale flags of these links' evidence and claims, in this transaction.
     evidence_staleness_refresh(link_ids={c.link_id for c in checks}, now=now)
+    if first_ok:
+        _evidence_titles_from_first_check(first_ok)
     if stale:
         rows = Evidence.objects.filter(link_id__in=list(stale)).values_list(
             "id", "claim_id", "link_id", "archive_url", "archive_checked_at"
@@ -235,6 +241,26 @@ def _pages(entries: list[CheckEntry], link_ids: set[int]) -> dict[int, Extractio
     for link_id in pagetext.snapshot_links(unread) if unread else ():
         pages[link_id] = pagetext.page_text_extract(readable[link_id].result)
     return pages
+
+
+def _evidence_titles_from_first_check(entries: list[CheckEntry]) -> None:
+    """A link's first working answer names its page: evidence citing it without a typed
+    title gets that title (the snapshot capture fills the same blank when it runs first).
+    The page is read only for links with such evidence."""
+    untitled = set(
+        Evidence.objects.filter(link_id__in=[e.link_id for e in entries], title="").values_list(
+            "link_id", flat=True
+        )
+    )
+    titles: dict[Any, str] = {}
+    for entry in entries:
+        if entry.link_id not in untitled or not pagetext.readable(entry.result):
+            continue
+        page = entry.page or pagetext.page_text_extract(entry.result)
+        if page.title:
+            titles[entry.link_id] = page.title
+    if titles:
+        evidence_title_fill(titles=titles, by_link=True)
 
 
 def _evidence_compare_fingerprints(fingerprints: dict[int, str], *, read: set[int]) -> None:

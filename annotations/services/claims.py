@@ -14,7 +14,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import anchoring, signals
-from annotations.models import AnchorState, Article, ArticleRevision, Claim, FetchState
+from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, FetchState
+from annotations.services.evidence import evidence_delete
 from factcheck.db import history_record_rows, rows_update
 from factcheck.errors import Conflict, DomainError, Forbidden, PreconditionFailed
 from factcheck.roles import is_reviewer
@@ -334,6 +335,123 @@ def claim_update(
     claim.version += 1
     claim._history_user = by  # type: ignore[attr-defined]
     claim.save()
+    return claim
+
+
+def claim_lock_with_article(*, claim_id: Any, expected_version: int | None) -> Claim:
+    """The claim locked for update after its article's row (the order re-anchoring takes them,
+    so a span edit never interleaves with a new revision). Call inside a transaction."""
+    article_id = Claim.objects.filter(pk=claim_id).values_list("article_id", flat=True).first()
+    if article_id is not None:
+        Article.objects.select_for_update().filter(pk=article_id).exists()
+    return claim_lock(claim_id=claim_id, expected_version=expected_version)
+
+
+def claim_respan(
+    *,
+    claim: Claim,
+    by: Any,
+    start: int | None = None,
+    end: int | None = None,
+    utf16_start: int | None = None,
+    utf16_end: int | None = None,
+) -> Claim:
+    """Move a claim's span within the article's current text, validated as a new claim's.
+
+    An edge not given stays where it is. The quote and its context are read again from the
+    text; a span another live claim holds is a 409, as when marking. An orphaned claim is
+    refused: its offsets point into an older revision. Bumps the claim's version when the
+    span moves; the same span again writes nothing.
+
+    Call holding the article's and the claim's row locks (`claim_lock_with_article`). Who
+    may, and whether the claim may still move (never once published), are decided by
+    `reviews.services.claim_respan`, which calls this.
+    """
+    if claim.anchor_state == AnchorState.ORPHANED:
+        raise Conflict(
+            "This claim is orphaned: its quote is not in the article's current text, so its "
+            "span cannot be adjusted. Mark the passage again as a new claim.",
+            code="orphaned",
+        )
+    text = claim.article.text
+    try:
+        offsets = anchoring.OffsetMap(text)
+        if utf16_start is not None:
+            start = _same_point(
+                start, offsets.to_codepoint(utf16_start, field="utf16_start"), "start"
+            )
+        if utf16_end is not None:
+            end = _same_point(end, offsets.to_codepoint(utf16_end, field="utf16_end"), "end")
+        span = anchoring.resolve_selectors(
+            text,
+            start=claim.start if start is None else start,
+            end=claim.end if end is None else end,
+        )
+    except anchoring.AnchorError as exc:
+        raise DomainError(str(exc), field=exc.field) from exc
+    if (span.start, span.end) == (claim.start, claim.end):
+        return claim
+    if (
+        Claim.objects.filter(article_id=claim.article_id, start=span.start, end=span.end)
+        .exclude(anchor_state=AnchorState.ORPHANED)
+        .exclude(pk=claim.pk)
+        .exists()
+    ):
+        raise Conflict(
+            f"A claim already marks characters {span.start}-{span.end} of this article.",
+            code="duplicate_claim",
+        )
+    before = (claim.start, claim.end)
+    claim.start, claim.end = span.start, span.end
+    claim.exact, claim.prefix, claim.suffix = span.exact, span.prefix, span.suffix
+    claim.version += 1
+    claim._history_user = by  # type: ignore[attr-defined]
+    claim._change_reason = (  # type: ignore[attr-defined]
+        f"span adjusted: {before[0]}-{before[1]} -> {span.start}-{span.end}"
+    )
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError as exc:
+        raise Conflict("This span is already marked as a claim.", code="duplicate_claim") from exc
+    return claim
+
+
+def _same_point(given: int | None, converted: int, field: str) -> int:
+    if given is not None and given != converted:
+        raise DomainError(
+            f"{field} {given} and utf16_{field} point to different places.", field=f"utf16_{field}"
+        )
+    return converted
+
+
+def claim_absorb(*, claim: Claim, other: Claim, by: Any) -> Claim:
+    """Merge `other` into `claim`: its evidence moves over (a link both cite stays once, as
+    `claim` cites it), an empty claimant or summary is taken from `other`, tags are joined;
+    then `other` is deleted. Bumps `claim`'s version.
+
+    Call holding both claims' row locks. What moves of the review (its comments and
+    notifications) and whether the merge may happen at all (never once either was published)
+    are decided by `reviews.services.claims_merge`, which calls this.
+    """
+    cited = set(claim.evidence.values_list("link_id", flat=True))
+    for evidence in Evidence.objects.filter(claim=other).order_by("created_at", "pk"):
+        if evidence.link_id in cited:
+            evidence_delete(evidence=evidence, by=by)
+            continue
+        cited.add(evidence.link_id)
+        evidence.claim = claim
+        evidence._history_user = by  # type: ignore[attr-defined]
+        evidence._change_reason = f"moved from merged claim {other.pk}"  # type: ignore[attr-defined]
+        evidence.save(update_fields=["claim"])
+    claim.claimant = claim.claimant or other.claimant
+    claim.summary = claim.summary or other.summary
+    claim.tags = _clean_tags([*claim.tags, *other.tags])
+    claim.version += 1
+    claim._history_user = by  # type: ignore[attr-defined]
+    claim._change_reason = f"merged claim {other.pk} (“{other.exact[:60]}”) into this one"  # type: ignore[attr-defined]
+    claim.save()
+    claim_delete(claim=other, by=by)
     return claim
 
 

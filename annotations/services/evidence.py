@@ -16,7 +16,7 @@ from annotations.linkhealth.staleness import (
     claims_staleness_refresh,
     evidence_staleness_refresh,
 )
-from annotations.models import Claim, Evidence, Link
+from annotations.models import Claim, Evidence, Link, Stance
 from annotations.services.snapshots import evidence_request_capture, snapshot_mark_removed
 from factcheck.db import column_max_length
 from factcheck.errors import Conflict, DomainError
@@ -99,13 +99,21 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
 
 
 def evidence_revise(
-    *, evidence: Evidence, by: Any, archive_url: str | None = None, title: str | None = None
+    *,
+    evidence: Evidence,
+    by: Any,
+    archive_url: str | None = None,
+    title: str | None = None,
+    stance: str | None = None,
+    note: str | None = None,
 ) -> Evidence:
-    """Set an evidence's archived copy or title (None leaves a field as it is), recording who.
+    """Set an evidence's archived copy, title, stance or note (None leaves a field as it is),
+    recording who. Nothing changed writes nothing.
 
     Who may, and when (a published claim's evidence changes only in an editor's `update`),
     are decided by `reviews.services`, which calls this holding the review's row lock.
     """
+    changed: list[str] = []
     if archive_url is not None:
         if archive_url:
             try:
@@ -114,11 +122,45 @@ def evidence_revise(
                 )
             except InvalidURL as exc:
                 raise DomainError(str(exc), field="archive_url") from exc
-        evidence.archive_url = archive_url
+        if archive_url != evidence.archive_url:
+            evidence.archive_url = archive_url
+            changed.append("archive_url")
     if title is not None:
+        title = title.strip()
         if len(title) > column_max_length(Evidence, "title"):
             raise DomainError("The title is too long.", field="title")
-        evidence.title = title
-    evidence._history_user = by  # type: ignore[attr-defined]
-    evidence.save(update_fields=["archive_url", "title"])
+        if title != evidence.title:
+            evidence.title = title
+            changed.append("title")
+    if stance is not None:
+        if stance not in Stance.values:
+            raise DomainError(
+                f"{stance!r} is not a stance. Choose one of: {', '.join(Stance.values)}.",
+                field="stance",
+            )
+        if stance != evidence.stance:
+            evidence.stance = stance
+            changed.append("stance")
+    if note is not None and note.strip() != evidence.note:
+        evidence.note = note.strip()
+        changed.append("note")
+    if changed:
+        evidence._history_user = by  # type: ignore[attr-defined]
+        evidence.save(update_fields=changed)
     return evidence
+
+
+def evidence_changes(
+    *,
+    evidence: Evidence,
+    title: str | None = None,
+    stance: str | None = None,
+    note: str | None = None,
+) -> set[str]:
+    """The fields an edit would change (the reviews services ask before taking locks)."""
+    given = {"title": title, "stance": stance, "note": note}
+    return {
+        name
+        for name, value in given.items()
+        if value is not None and value.strip() != getattr(evidence, name)
+    }

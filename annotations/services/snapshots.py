@@ -24,6 +24,7 @@ from annotations.linkhealth.archive import evidence_request_archive_now
 from annotations.models import Evidence, EvidenceSnapshot, Link, PageText
 from annotations.snapshots import Capture, capture_build, text_hash
 from factcheck.broker import enqueue_on_commit
+from factcheck.db import column_max_length
 from factcheck.egress.config import egress_policy, snapshot_fetch_config
 from factcheck.egress.fetcher import FetchResult, fetch_sync
 
@@ -104,6 +105,8 @@ def _store(evidence: Evidence, capture: Capture) -> EvidenceSnapshot:
             if not Evidence.objects.select_for_update().filter(pk=evidence.pk).exists():
                 raise Evidence.DoesNotExist
             snapshot.save()
+            # Evidence cited without a typed title is shown by the page's own.
+            evidence_title_fill(titles={evidence.pk: capture.title})
             # A fresh archived copy beside the desk's own (off unless ARCHIVE_NOW_URL is set).
             evidence_request_archive_now(evidence_id=evidence.pk)
             if capture.text:
@@ -118,6 +121,22 @@ def _store(evidence: Evidence, capture: Capture) -> EvidenceSnapshot:
             raise
         return won
     return snapshot
+
+
+def evidence_title_fill(*, titles: dict[Any, str], by_link: bool = False) -> int:
+    """Give evidence without a typed title the page's title: `titles` maps evidence ids (or
+    link ids, `by_link`) to the title a capture or a check read. A title someone typed is never
+    replaced. A queryset update: the machine filling a blank is no edit in the history.
+    Returns how many rows got one."""
+    filled = 0
+    for key, title in titles.items():
+        title = " ".join((title or "").split())[: column_max_length(Evidence, "title")]
+        if not title:
+            continue
+        rows = Evidence.objects.filter(title="")
+        rows = rows.filter(link_id=key) if by_link else rows.filter(pk=key)
+        filled += rows.update(title=title)
+    return filled
 
 
 def page_text_record(*, link_id: int, title: str, text: str, when: datetime) -> bool:

@@ -80,6 +80,11 @@ _ASCII_HOST_RE = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*$")
 _CONTROL_OR_SPACE_RE = re.compile(r"[\x00-\x20\x7f]")
 
 
+# The words of every refusal by the egress allow-list (reason `not_in_allowlist`): checks keep
+# only the message, and the desk tells this refusal apart from a private address by them.
+ALLOWLIST_REFUSAL = "outside the egress allow-list"
+
+
 class UnsafeURL(Exception):
     """The URL was refused before any connection.
 
@@ -232,7 +237,7 @@ def hosts_file_resolver(host: str, port: int, *, path: str = _HOSTS_FILE) -> lis
     if not addrs:
         raise UnsafeURL(
             "not_in_allowlist",
-            f"{host} is outside the egress allow-list: it admits loopback only and {host} is "
+            f"{host} is {ALLOWLIST_REFUSAL}: it admits loopback only and {host} is "
             "not in the local hosts file (no DNS query is made)",
         )
     return addrs
@@ -390,7 +395,7 @@ def check_address(addr: IPAddress | str, policy: EgressPolicy) -> IPAddress:
     """Refuse an address the policy does not allow; return its canonical form."""
     canonical = _parse_address(addr)
     if not _allowlisted(canonical, policy):
-        raise UnsafeURL("not_in_allowlist", f"{canonical} is outside the egress allow-list")
+        raise UnsafeURL("not_in_allowlist", f"{canonical} is {ALLOWLIST_REFUSAL}")
     _refuse_blocked(canonical, policy)
     return canonical
 
@@ -501,9 +506,7 @@ def vet_url(url: str, policy: EgressPolicy, *, resolver: Resolver = default_reso
     # ::1 stays usable under a 127.0.0.0/8 allow-list.
     eligible = [addr for addr in parsed if _allowlisted(addr, policy)]
     if not eligible:
-        raise UnsafeURL(
-            "not_in_allowlist", f"{host} resolves to an address outside the egress allow-list"
-        )
+        raise UnsafeURL("not_in_allowlist", f"{host} resolves to an address {ALLOWLIST_REFUSAL}")
     # Every remaining address must pass the block list: a name with one public and one
     # private address is a rebinding setup, not a site to check.
     vetted: list[str] = []
