@@ -19,8 +19,9 @@ from annotations.models import (
     Link,
     LinkCheck,
 )
-from annotations.querysets import evidence_stale_q
 from factcheck.audit_admin import AuditHistoryAdmin
+from factcheck.counting import AdminPaginator
+from factcheck.egress.fetcher import ERROR_CLASSES
 from factcheck.errors import DomainError, Forbidden
 from reviews.selectors import claims_ever_published
 
@@ -58,6 +59,9 @@ class ArticleAdminForm(forms.ModelForm):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    # Tables of millions of rows: counted up to a cap, once (factcheck.counting).
+    paginator = AdminPaginator
+    show_full_result_count = False
     form = ArticleAdminForm
     list_display = (
         "title",
@@ -158,15 +162,33 @@ class StaleFilter(admin.SimpleListFilter):
         return [("yes", "stale"), ("no", "not stale")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The stored fact (annotations.linkhealth.staleness), not a join over all evidence.
         if self.value() == "yes":
-            return queryset.filter(evidence_stale_q(prefix="evidence__")).distinct()
+            return queryset.filter(has_stale_evidence=True)
         if self.value() == "no":
-            return queryset.exclude(evidence_stale_q(prefix="evidence__")).distinct()
+            return queryset.filter(has_stale_evidence=False)
         return queryset
+
+
+class ErrorClassFilter(admin.SimpleListFilter):
+    """The fetcher's error classes as a fixed list (no DISTINCT over every check); filtered
+    on the index linkcheck_error_class."""
+
+    title = "error class"
+    parameter_name = "error_class"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(c, c.replace("_", " ")) for c in (*ERROR_CLASSES, "crash")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(error_class=self.value()) if self.value() else queryset
 
 
 @admin.register(Claim)
 class ClaimAdmin(AuditHistoryAdmin):
+    # Tables of millions of rows: counted up to a cap, once (factcheck.counting).
+    paginator = AdminPaginator
+    show_full_result_count = False
     list_display = (
         "exact_short",
         "article",
@@ -229,6 +251,9 @@ class ClaimAdmin(AuditHistoryAdmin):
 
 @admin.register(Evidence)
 class EvidenceAdmin(AuditHistoryAdmin):
+    # Tables of millions of rows: counted up to a cap, once (factcheck.counting).
+    paginator = AdminPaginator
+    show_full_result_count = False
     list_display = ("url", "stance", "claim", "link_health", "changed", "added_by", "created_at")
     list_filter = ("stance", "link__health", "changed", "created_at")
     search_fields = ("url", "title", "note", "claim__exact")
@@ -272,6 +297,9 @@ class LinkCheckInline(ReadOnlyInline):
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin):
+    # Tables of millions of rows: counted up to a cap, once (factcheck.counting).
+    paginator = AdminPaginator
+    show_full_result_count = False
     list_display = ("url", "host", "health", "last_status", "last_checked_at", "next_check_at")
     list_filter = ("health", "last_checked_at", "next_check_at")
     search_fields = ("url", "host")
@@ -319,8 +347,11 @@ class LinkAdmin(admin.ModelAdmin):
 
 @admin.register(LinkCheck)
 class LinkCheckAdmin(admin.ModelAdmin):
+    # Tables of millions of rows: counted up to a cap, once (factcheck.counting).
+    paginator = AdminPaginator
+    show_full_result_count = False
     list_display = ("link", "checked_at", "health", "status_code", "latency_ms", "error_class")
-    list_filter = ("health", "error_class", "checked_at")
+    list_filter = ("health", ErrorClassFilter, "checked_at")
     search_fields = ("link__url", "error_message")
     list_select_related = ("link",)
 

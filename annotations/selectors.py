@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from annotations.anchoring import OffsetMap
 from annotations.models import (
@@ -265,7 +266,16 @@ def evidence_get_for_user(*, user: Any, evidence_id: Any) -> Evidence:
 def link_list(*, user: Any) -> QuerySet[Link]:
     if not user_roles(user):
         return Link.objects.none()
-    return Link.objects.annotate(evidence_count=Count("evidence"))
+    # A scalar subquery, run for the rows of the page only (a GROUP BY would count the
+    # evidence of every matching link before paging).
+    cited = (
+        Evidence.objects.filter(link_id=OuterRef("pk"))
+        .order_by()
+        .values("link_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Link.objects.annotate(evidence_count=Coalesce(Subquery(cited), 0))
 
 
 def link_list_with_recent_checks(*, user: Any) -> QuerySet[Link]:

@@ -47,6 +47,10 @@ def test_claim_admin_stale_filter(client, seeded):
 
     client.force_login(get_user_model().objects.get(username="demo-admin"))
     Link.objects.update(health="dead")
+    # Written behind the recording's back: the stored flags are refreshed as it would.
+    from annotations.linkhealth.staleness import evidence_staleness_refresh
+
+    evidence_staleness_refresh()
     response = client.get(reverse("admin:annotations_claim_changelist") + "?stale=yes")
     assert response.status_code == 200
     assert "600,000" in response.content.decode()

@@ -23,7 +23,8 @@ FEVER_LINE_SCHEMA = {
     "description": "One JSON object per line: `id`, `verifiable` (`VERIFIABLE` | `NOT "
     "VERIFIABLE`), `label` (`SUPPORTS` | `REFUTES` | `NOT ENOUGH INFO`), `claim`, `quote`, "
     "`claimant`, `verdict`, `rationale`, `published_at`, `article` {id, url, title, "
-    "publisher}, `evidence` [{url, title, stance, archive_url, health}].",
+    "publisher}, `evidence` [{url, title, stance, archive_url, health}]. The last line is "
+    '`{"end_of_export": true, "lines": N}`: an export without it was cut short.',
 }
 
 

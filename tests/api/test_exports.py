@@ -8,9 +8,12 @@ from tests.factories import claim_create
 
 
 def lines(response: Any) -> list[dict[str, Any]]:
+    """The records of a complete export (its last line says so and counts them)."""
     assert response.streaming
     body = b"".join(response.streaming_content).decode()
-    return [json.loads(line) for line in body.splitlines()]
+    *records, end = [json.loads(line) for line in body.splitlines()]
+    assert end == {"end_of_export": True, "lines": len(records)}
+    return records
 
 
 def test_fever_labels_cover_every_verdict() -> None:
@@ -59,3 +62,18 @@ def test_fever_export_since_and_errors(
     assert bad.status_code == 400
     assert bad.json()["since"] == ["since must be an ISO 8601 date-time."]
     assert client_for(None).get("/api/v1/exports/fever.jsonl").status_code == 401
+
+
+def test_fever_export_ends_with_its_count_after_more_than_a_chunk(
+    client_for: Any, submitter: Any, published_claims: Any, monkeypatch: Any
+) -> None:
+    """Read in chunks on a server-side cursor: every record arrives, then the count."""
+    from annotations import exports
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    claims = published_claims(5)
+    response = client_for(submitter).get("/api/v1/exports/fever.jsonl")
+    body = b"".join(response.streaming_content).decode().splitlines()
+    assert len(body) == 6
+    assert json.loads(body[-1]) == {"end_of_export": True, "lines": 5}
+    assert [json.loads(line)["id"] for line in body[:-1]] == [str(c.pk) for c in claims]
