@@ -20,9 +20,18 @@ SERIES = (
 )
 
 
-def health_chart_svg(
-    days: list[dict[str, Any]], *, width: int = 640, height: int = 180, title_id: str = "hc"
-) -> SafeString:
+def health_chart_svg(days: list[dict[str, Any]]) -> SafeString:
+    """The chart twice: for a wide screen, and drawn for a phone's width (CSS shows one), where
+    the wide one shrunk to fit would leave its dates and counts a few pixels tall."""
+    return mark_safe(  # noqa: S308 - both parts are built below from numbers and fixed labels
+        _chart_svg(days, width=640, height=180, title_id="hc", css_class="chart")
+        + _chart_svg(days, width=340, height=200, title_id="hc-narrow", css_class="chart-narrow")
+    )
+
+
+def _chart_svg(
+    days: list[dict[str, Any]], *, width: int, height: int, title_id: str, css_class: str
+) -> str:
     pad_left, pad_bottom, pad_top = 32, 22, 8
     plot_w = width - pad_left - 4
     plot_h = height - pad_bottom - pad_top
@@ -31,7 +40,7 @@ def health_chart_svg(
     slot = plot_w / max(len(days), 1)
     bar_w = max(slot * 0.72, 1.0)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="{css_class}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{title_id}" preserveAspectRatio="xMinYMin meet">',
         f'<title id="{title_id}">Link checks per day over the last {len(days)} days, '
         f"by result; the table below has the numbers.</title>",
@@ -61,4 +70,4 @@ def health_chart_svg(
                 f'text-anchor="middle">{day["day"].strftime("%d %b")}</text>'
             )
     parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 - only numbers, dates and fixed labels
+    return "".join(parts)

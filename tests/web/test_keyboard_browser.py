@@ -161,12 +161,16 @@ def test_shortcuts_open_take_add_evidence_and_help(
     claimant.press_sequentially("jkt?e s")
     assert claimant.input_value() == "jkt?e s"
     page.locator("#mark-summary").press_sequentially("j")
+    assert page.locator("#mark-summary").input_value() == "j"
     assert open_claim_id(page) == ids[0]
     assert page.locator("#shortcuts-dialog").evaluate("d => d.open") is False
     # Nor with a modifier: Ctrl+J is the browser's.
     page.locator("#claims-title").click()
     page.keyboard.press("Alt+j")
     assert open_claim_id(page) == ids[0]
+    claimant.fill("")
+    page.locator("#mark-summary").fill("")
+    page.locator("#mark-form summary").click()
 
     # t on a claim taken by nobody takes it; focus goes to the panel's heading, the
     # confirmation is read out.

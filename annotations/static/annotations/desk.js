@@ -155,6 +155,7 @@ function onDisclosureClick(event) {
   const open = button.getAttribute("aria-expanded") !== "true";
   button.setAttribute("aria-expanded", String(open));
   part.classList.toggle("is-expanded", open);
+  if (part.tagName === "DETAILS") part.open = open; // one tap to the fields, not two
 }
 
 function initMenu() {

@@ -187,9 +187,17 @@ function openClaim(claimId) {
     .then(() => {
       window.history.pushState({ htmx: true }, "", url);
       const panel = document.getElementById("claim-panel");
+      // One column (a phone, a narrow window): the panel sits below the text, maybe just its
+      // top edge showing at the bottom of the screen. Bring it up, and the focus with it, so
+      // the next swipe or Tab reads the claim opened.
       const rect = panel.getBoundingClientRect();
-      if (rect.top > window.innerHeight || rect.bottom < 0) {
+      if (rect.top > window.innerHeight / 2 || rect.bottom < 0) {
         panel.scrollIntoView({ block: "start" });
+        const heading = panel.querySelector(".panel__title");
+        if (heading) {
+          heading.setAttribute("tabindex", "-1");
+          heading.focus({ preventScroll: true });
+        }
       }
     });
 }
