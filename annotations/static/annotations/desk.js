@@ -127,6 +127,8 @@ function onBeforeSwap(event) {
   pendingFocus.set(target, describe(active));
 }
 
+const polled = new Map(); // what a polling part last said, by its id
+
 function onAfterSettle(event) {
   const target = event.detail.target;
   if (!target) return;
@@ -134,7 +136,10 @@ function onAfterSettle(event) {
   const root = target.isConnected ? target : document.getElementById(target.id);
   if (!root) return;
   const message = updateMessage(root);
-  if (message) announce(message);
+  // A part that polls (hx-trigger "load delay", "every") says its news once, not per poll.
+  const polls = /\b(load|every)\b/.test(event.detail.elt?.getAttribute?.("hx-trigger") || "");
+  if (message && !(polls && polled.get(root.id) === message)) announce(message);
+  if (polls) polled.set(root.id, message);
   const was = pendingFocus.get(target);
   pendingFocus.delete(target);
   if (!was) return;
