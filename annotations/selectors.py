@@ -40,6 +40,8 @@ _CLAIM_OUTPUT_COLUMNS = tuple(
     "review__verdict",
     "review__needs_rereview",
     "review__version",
+    "review__due_at",
+    "review__priority",
     "review__assignee__username",
 )
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -354,6 +355,8 @@ JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 ARTICLE_MAX_TEXT_CHARS = env.int("ARTICLE_MAX_TEXT_CHARS", default=1_000_000)
 # Articles one POST /api/v1/articles/bulk/ may carry.
 API_BULK_MAX_ITEMS = env.int("API_BULK_MAX_ITEMS", default=500)
+# Claims one POST /api/v1/claims/bulk/ (or the queue's bulk bar) acts on.
+CLAIM_BULK_MAX_IDS = env.int("CLAIM_BULK_MAX_IDS", default=200)
 # Threads (each with its own database connection) storing one bulk upload's articles.
 API_BULK_THREADS = env.int("API_BULK_THREADS", default=4)
 # How long an Idempotency-Key is remembered, and how long a first request may run before a
@@ -457,7 +460,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "factcheck.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
     },
+    # Assignees hear of what is due tomorrow and what is overdue (reviews.deadlines).
+    "notify-due-reviews": {
+        "task": "reviews.tasks.notify_due_reviews",
+        "schedule": crontab(hour=env.int("DEADLINE_NOTIFY_HOUR", default=7), minute=0),
+    },
 }
+# Reviews per transaction of that job, and batches per kind in one run.
+DEADLINE_NOTIFY_BATCH = env.int("DEADLINE_NOTIFY_BATCH", default=500)
+DEADLINE_NOTIFY_MAX_BATCHES = env.int("DEADLINE_NOTIFY_MAX_BATCHES", default=100)
+# The beat's crontab hours are the desk's local time.
+CELERY_TIMEZONE = TIME_ZONE
 
 # --- Link health ----------------------------------------------------------------------------
 # CIDRs exempted from the private/loopback/link-local block list (local testing only).

@@ -10,6 +10,20 @@ from simple_history.models import HistoricalRecords
 from reviews.workflow import State, Verdict
 
 
+class Priority(models.IntegerChoices):
+    """How soon a review should be done, set by editors. Stored as a number so that lists
+    sort by it (`ordering=-priority`: urgent first); the API names it."""
+
+    LOW = 0, "low"
+    NORMAL = 1, "normal"
+    HIGH = 2, "high"
+    URGENT = 3, "urgent"
+
+
+PRIORITY_BY_NAME: dict[str, int] = {str(p.label): int(p.value) for p in Priority}
+PRIORITY_NAME: dict[int, str] = {value: name for name, value in PRIORITY_BY_NAME.items()}
+
+
 class Review(models.Model):
     """The verification of one claim. `state` is the workflow, `verdict` the rating."""
 
@@ -63,6 +77,13 @@ class Review(models.Model):
     # ever set by an editor (`publish_notice`); empty means no notice.
     notice = models.TextField(blank=True)
     notice_published_at = models.DateTimeField(null=True, blank=True)
+    # When the check should be done (NULL: no deadline) and how urgent it is: set by editors
+    # (`reviews.deadlines.review_schedule`), outside the workflow. An open review past its
+    # `due_at` is overdue; the daily `notify_due_reviews` tells its assignee.
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NORMAL, db_index=True
+    )
     # Optimistic concurrency: bumped by every change, sent to clients as the ETag.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -261,6 +282,8 @@ class NotificationKind(models.TextChoices):
     REREVIEW = "rereview", "needs re-review"
     MENTIONED = "mentioned", "mentioned you"
     COMMENT = "comment", "new comment"
+    DUE_SOON = "due_soon", "due tomorrow"
+    OVERDUE = "overdue", "overdue"
 
 
 class Notification(models.Model):

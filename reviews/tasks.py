@@ -24,3 +24,12 @@ def send_notification_email(notification_id: int) -> None:
     from reviews.notifications import notification_email_send
 
     notification_email_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def notify_due_reviews() -> dict[str, int]:
+    # Daily (beat): what is due tomorrow and what is overdue, to the assignees. Safe to run
+    # twice: each deadline is announced once.
+    from reviews.deadlines import reviews_notify_due
+
+    return reviews_notify_due()

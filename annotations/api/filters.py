@@ -4,10 +4,15 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 
 from annotations.linkhealth.health import LinkHealth
 from annotations.models import AnchorState, Article, Claim, Link
+from annotations.search import SEARCH_MAX_CHARS, claims_claimant, claims_search
 from factcheck.urlnorm import InvalidURL, canonical_url
+from reviews import claimlists
+from reviews.models import PRIORITY_BY_NAME
 from reviews.selectors import claims_edited_after_publication
 from reviews.workflow import State, Verdict
 
@@ -36,7 +41,33 @@ class ClaimFilter(django_filters.FilterSet):
     verdict = django_filters.MultipleChoiceFilter(
         field_name="review__verdict", choices=Verdict.choices
     )
-    assignee = django_filters.CharFilter(method="filter_assignee", help_text="A username, or `me`.")
+    assignee = django_filters.CharFilter(
+        method="filter_assignee", help_text="A username, `me`, or `none` (nobody)."
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=SEARCH_MAX_CHARS,
+        help_text="Full-text search of the quote, summary, claimant, tags and article title; "
+        "accents and case ignored, every word must match (as a word prefix). Ranked: without "
+        "`ordering`, the best match first.",
+    )
+    claimant = django_filters.CharFilter(
+        method="filter_claimant",
+        max_length=300,
+        help_text="Claims whose claimant has these words (accents and case ignored).",
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="review__due_at", lookup_expr="lt", help_text="Reviews due before this time."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="Open reviews (not published, not `not_checkable`) past their `due_at`.",
+    )
+    priority = django_filters.MultipleChoiceFilter(
+        method="filter_priority", choices=[(name, name) for name in PRIORITY_BY_NAME]
+    )
     anchor_state = django_filters.MultipleChoiceFilter(choices=AnchorState.choices)
     stale = django_filters.BooleanFilter(field_name="is_stale")
     needs_rereview = django_filters.BooleanFilter(field_name="review__needs_rereview")
@@ -53,11 +84,25 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_assignee(self, queryset: QuerySet[Claim], name: str, value: str) -> QuerySet[Claim]:
         request: Any = self.request
-        if value == "me":
-            return queryset.filter(review__assignee=request.user)
-        if value == "none":
-            return queryset.filter(review__assignee__isnull=True)
-        return queryset.filter(review__assignee__username=value)
+        return queryset.filter(claimlists.assignee_q(value, user=request.user))
+
+    def filter_search(self, queryset: QuerySet[Claim], name: str, value: str) -> Any:
+        return claims_search(queryset, value, field=name)
+
+    def filter_claimant(self, queryset: QuerySet[Claim], name: str, value: str) -> Any:
+        return claims_claimant(queryset, value, field=name)
+
+    def filter_overdue(
+        self, queryset: QuerySet[Claim], name: str, value: bool | None
+    ) -> QuerySet[Claim]:
+        if value is None:
+            return queryset
+        return queryset.filter(claimlists.overdue_filter(value))
+
+    def filter_priority(
+        self, queryset: QuerySet[Claim], name: str, value: list[str]
+    ) -> QuerySet[Claim]:
+        return queryset.filter(claimlists.priority_q(value)) if value else queryset
 
     def filter_edited_after_publication(
         self, queryset: QuerySet[Claim], name: str, value: bool | None
@@ -78,3 +123,40 @@ class LinkFilter(django_filters.FilterSet):
     class Meta:
         model = Link
         fields = ("health", "host")
+
+
+class ClaimOrderingFilter(OrderingFilter):
+    """`ordering=` by created, updated, due (claims without a deadline last) or priority, a
+    leading `-` for descending, several comma-separated; `rank` with a search. Without it: the
+    best search match first, else the newest. An unknown name is a 400.
+
+    The cursor pagination asks this filter for the ordering too (`get_ordering`).
+    """
+
+    ordering_description = (
+        "Sort by `created`, `updated`, `due` (no deadline last) or `priority` (`-priority`: "
+        "urgent first), or `rank` with a search; a leading `-` for descending, several "
+        "comma-separated. Default: the best search match first, else the newest."
+    )
+
+    def _terms(self, request: Request) -> list[str]:
+        value = request.query_params.get(self.ordering_param) or ""
+        return [t for t in value.split(",") if t.strip()]
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        return claimlists.claims_ordering(queryset, self._terms(request))[1]
+
+    def filter_queryset(self, request: Request, queryset: Any, view: Any) -> Any:
+        queryset, ordering = claimlists.claims_ordering(queryset, self._terms(request))
+        return queryset.order_by(*ordering)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": self.ordering_description,
+                "schema": {"type": "string"},
+            }
+        ]

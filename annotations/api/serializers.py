@@ -17,6 +17,7 @@ from annotations.querysets import evidence_is_stale
 from annotations.selectors import LINK_SUMMARY_FIELDS
 from factcheck.serializers import StrictInput
 from factcheck.sparse import SparseFieldsMixin
+from reviews.models import PRIORITY_NAME
 
 MAX_INPUT_CHARS = 2_000_000  # the service applies the real text limit after normalizing
 
@@ -183,6 +184,8 @@ class ReviewSummaryOutput(serializers.Serializer):
     assignee = serializers.CharField(source="assignee.username", default=None)
     needs_rereview = serializers.BooleanField()
     version = serializers.IntegerField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    priority = serializers.ChoiceField(choices=["low", "normal", "high", "urgent"])
 
 
 def _review_row(claim: Claim) -> dict[str, Any] | None:
@@ -198,6 +201,8 @@ def _review_row(claim: Claim) -> dict[str, Any] | None:
         "assignee": _username(review.assignee),
         "needs_rereview": bool(review.needs_rereview),
         "version": None if review.version is None else int(review.version),
+        "due_at": _datetime(review.due_at),
+        "priority": PRIORITY_NAME.get(review.priority, "normal"),
     }
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 from annotations.api import snapshots
 from annotations.api import views as v
 from annotations.api.bulk import ArticleBulkView
+from annotations.api.claim_bulk import ClaimBulkView
 from annotations.api.exports import FeverExportView
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
         name="article-annotations",
     ),
     path("claims/", v.ClaimListView.as_view(), name="claim-list"),
+    path("claims/bulk/", ClaimBulkView.as_view(), name="claim-bulk"),
     path("claims/<uuid:pk>/", v.ClaimDetailView.as_view(), name="claim-detail"),
     path("claims/<uuid:pk>/merge/", v.ClaimMergeView.as_view(), name="claim-merge"),
     path("claimants/", v.ClaimantListView.as_view(), name="claimant-list"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from annotations import selectors, webannotation
 from annotations.api import serializers as s
-from annotations.api.filters import ArticleFilter, ClaimFilter, LinkFilter
+from annotations.api.filters import ArticleFilter, ClaimFilter, ClaimOrderingFilter, LinkFilter
 from annotations.linkhealth.links import link_request_check
 from annotations.models import Article, Claim, FetchState
 from annotations.services import article_fetch
@@ -143,8 +144,8 @@ class ArticleClaimCreateView(APIView):
 class ClaimListView(generics.ListAPIView):
     serializer_class = s.ClaimOutput
     filterset_class = ClaimFilter
-    search_fields = ("exact", "summary", "claimant")
-    ordering_fields = ("created_at", "updated_at", "start")
+    # `search` is ClaimFilter's (full-text, annotations.search); `ordering` the claim lists'.
+    filter_backends = (DjangoFilterBackend, ClaimOrderingFilter)
 
     def get_queryset(self) -> Any:
         return selectors.claim_list_for_output(user=self.request.user)

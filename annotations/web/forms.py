@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from annotations.models import Stance
+from annotations.search import SEARCH_MAX_CHARS
 from reviews.workflow import Action, Input, State, Verdict
 
 
@@ -15,8 +18,22 @@ def _tags(value: str) -> list[str]:
     return [t.strip() for t in value.split(",") if t.strip()]
 
 
+ORDERING_CHOICES = [
+    ("", "Default order"),
+    ("-created", "Newest first"),
+    ("created", "Oldest first"),
+    ("-updated", "Recently changed"),
+    ("due", "Due soonest"),
+    ("-priority", "Most urgent"),
+]
+PRIORITY_CHOICES = [("", "Any priority"), *((p, p) for p in ("urgent", "high", "normal", "low"))]
+
+
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search", max_length=200)
+    q = forms.CharField(required=False, label="Search", max_length=SEARCH_MAX_CHARS)
     state = forms.ChoiceField(
         required=False, choices=[("", "Any state"), *State.choices], label="State"
     )
@@ -26,6 +43,65 @@ class QueueFilterForm(forms.Form):
     tag = forms.CharField(required=False, label="Tag", max_length=50)
     # Claims whose article got a new revision after the claim was first published.
     edited = forms.BooleanField(required=False, label="Edited after publication")
+    assignee = forms.CharField(
+        required=False, max_length=150, label="Assignee", help_text="A username, me or none."
+    )
+    claimant = forms.CharField(required=False, max_length=300, label="Claimant")
+    article = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    created_after = forms.DateField(required=False, label="Created from", widget=_DATE)
+    created_before = forms.DateField(required=False, label="Created before", widget=_DATE)
+    due_before = forms.DateField(required=False, label="Due before", widget=_DATE)
+    overdue = forms.BooleanField(required=False, label="Overdue only")
+    priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES, label="Priority")
+    ordering = forms.ChoiceField(required=False, choices=ORDERING_CHOICES, label="Order")
+
+    def list_filters(self) -> dict[str, Any]:
+        """The claim list's filters (`queries.claim_filters`) from the cleaned data: dates as
+        the start of that day in the desk's time zone."""
+        data = self.cleaned_data
+
+        def day(value: Any) -> Any:
+            return timezone.make_aware(datetime.combine(value, time.min)) if value else None
+
+        return {
+            "assignee": data.get("assignee") or "",
+            "claimant": data.get("claimant") or "",
+            "article": data.get("article"),
+            "created_after": day(data.get("created_after")),
+            "created_before": day(data.get("created_before")),
+            "due_before": day(data.get("due_before")),
+            "overdue": True if data.get("overdue") else None,
+            "priority": [data["priority"]] if data.get("priority") else [],
+        }
+
+
+class _AnyValues(forms.MultipleChoiceField):
+    """A list of values that the service checks (here: claim ids), not a list of choices."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class ClaimBulkForm(forms.Form):
+    """The queue's bulk bar: the checked claims and one action (reviews.bulk)."""
+
+    ids = _AnyValues(error_messages={"required": "Tick the claims to act on."})
+    action = forms.ChoiceField(
+        choices=[
+            ("assign", "Assign to"),
+            ("tag", "Add tag"),
+            ("untag", "Remove tag"),
+            ("set_priority", "Set priority"),
+            ("set_due", "Set due date"),
+            ("mark_not_checkable", "Mark not checkable"),
+        ]
+    )
+    assignee = forms.CharField(required=False, max_length=150)
+    tag = forms.CharField(required=False, max_length=50)
+    priority = forms.ChoiceField(required=False, choices=PRIORITY_CHOICES)
+    due = forms.DateField(required=False, widget=_DATE)
+    note = forms.CharField(required=False, max_length=5_000)
+    next = forms.CharField(required=False, max_length=2_000)
 
 
 class ArticleFilterForm(forms.Form):
@@ -64,7 +140,13 @@ class ClaimMarkForm(forms.Form):
 
 class ClaimUpdateForm(forms.Form):
     expected_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    claimant = forms.CharField(required=False, max_length=300, label="Claimant")
+    claimant = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Claimant",
+        # The desk's earlier claimants (annotations/_claimant_suggest.html).
+        widget=forms.TextInput(attrs={"list": "claimant-options", "autocomplete": "off"}),
+    )
     summary = forms.CharField(
         required=False, label="Summary", widget=forms.Textarea(attrs={"rows": 3})
     )

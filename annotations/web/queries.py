@@ -7,6 +7,7 @@ Visibility and staleness rules stay where they live (`annotations.selectors`,
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,9 +19,11 @@ from django.utils import timezone
 
 from annotations import selectors
 from annotations.models import Claim, Evidence, LinkCheckDay
+from annotations.search import claims_claimant, claims_search
 from factcheck.counting import capped_count
 from factcheck.errors import Forbidden
 from factcheck.roles import EDITOR, REVIEWER, is_editor
+from reviews import claimlists
 from reviews.selectors import claim_history, claims_edited_after_publication
 from reviews.workflow import State
 
@@ -85,19 +88,20 @@ def queue_claims(
     verdict: str = "",
     tag: str = "",
     edited: bool = False,
+    more: Mapping[str, Any] | None = None,
+    ordering: Sequence[str] = (),
 ) -> tuple[QuerySet[Claim], dict[str, int]]:
     """The claims of one bucket under the filters, and every bucket's count under them.
-    `edited`: only claims whose article was revised after they were first published."""
-    claims = selectors.claim_list(user=user)
+    `edited`: only claims whose article was revised after they were first published.
+    `q`: the full-text search (`annotations.search`: ranked, best first unless `ordering`).
+    `more`: the claim list's other filters (`claim_filters`); `ordering`: its orderings
+    (`reviews.claimlists.ORDERINGS`), else the tab's own order."""
+    claims: Any = selectors.claim_list(user=user)
     if edited:
         claims = claims.filter(claims_edited_after_publication())
     if q:
-        claims = claims.filter(
-            Q(exact__icontains=q)
-            | Q(summary__icontains=q)
-            | Q(claimant__icontains=q)
-            | Q(article__title__icontains=q)
-        )
+        claims = claims_search(claims, q, field="q")
+    claims = claim_filters(claims, user=user, **(more or {}))
     if state:
         claims = claims.filter(review__state=state)
     if verdict:
@@ -111,11 +115,50 @@ def queue_claims(
     # over every claim evaluating every tab's condition.
     counts = {b.key: capped_count(claims.filter(_bucket_q(b.key, user))) for b in buckets}
     chosen = bucket if any(b.key == bucket for b in buckets) else buckets[0].key
-    listed = claims.filter(_bucket_q(chosen, user)).order_by(*_BUCKET_ORDER[chosen], "pk")
+    listed = claims.filter(_bucket_q(chosen, user))
+    if ordering or q:
+        listed, order = claimlists.claims_ordering(listed, ordering)
+        listed = listed.order_by(*order)
+    else:
+        listed = listed.order_by(*_BUCKET_ORDER[chosen], "pk")
     # The queue shows no evidence and no texts: no prefetch, and no text carried through the
     # sort of the page's rows.
     listed = listed.prefetch_related(None).defer("article__text", "revision__text")
     return listed, counts
+
+
+def claim_filters(
+    claims: Any,
+    *,
+    user: Any,
+    assignee: str = "",
+    claimant: str = "",
+    article: Any = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    due_before: datetime | None = None,
+    overdue: bool | None = None,
+    priority: Sequence[str] = (),
+) -> Any:
+    """The claim list's filters as the API has them (annotations.api.filters.ClaimFilter):
+    the same rules, from `reviews.claimlists` and `annotations.search`."""
+    if assignee:
+        claims = claims.filter(claimlists.assignee_q(assignee, user=user))
+    if claimant:
+        claims = claims_claimant(claims, claimant)
+    if article:
+        claims = claims.filter(article_id=article)
+    if created_after:
+        claims = claims.filter(created_at__gte=created_after)
+    if created_before:
+        claims = claims.filter(created_at__lt=created_before)
+    if due_before:
+        claims = claims.filter(review__due_at__lt=due_before)
+    if overdue is not None:
+        claims = claims.filter(claimlists.overdue_filter(overdue))
+    if priority:
+        claims = claims.filter(claimlists.priority_q(priority))
+    return claims
 
 
 def assignable_reviewers() -> QuerySet[Any]:

@@ -1,11 +1,13 @@
 from django.urls import path
 
-from annotations.web import desk_help, inbox, revisions, snapshots, views
+from annotations.web import desk_help, desk_queue, inbox, revisions, snapshots, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("queue/bulk/", desk_queue.queue_bulk, name="queue-bulk"),
+    path("workload/", desk_queue.workload_page, name="workload"),
     path("articles/", views.article_list, name="articles"),
     path("articles/new/", views.article_submit, name="article-submit"),
     path("articles/<uuid:article_id>/", views.reader, name="article"),

@@ -31,7 +31,7 @@ from annotations.models import AnchorState, Claim, FetchState, Stance, TextSourc
 from annotations.services import article_fetch
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
-from annotations.web import forms, present, queries
+from annotations.web import bulkbar, forms, present, queries
 from annotations.web.bookmarklet import (
     QUOTE_MAX_CHARS,
     quote_mark,
@@ -98,32 +98,50 @@ def _is_htmx(request: HttpRequest) -> bool:
 @desk_view
 def queue(request: HttpRequest) -> HttpResponse:
     form = forms.QueueFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
     buckets = queries.queue_buckets(request.user)
     tab = request.GET.get("tab") or buckets[0].key
     if tab not in {b.key for b in buckets}:
         tab = buckets[0].key
-    claims, counts = queries.queue_claims(
-        user=request.user,
-        bucket=tab,
-        q=filters.get("q", ""),
-        state=filters.get("state", ""),
-        verdict=filters.get("verdict", ""),
-        tag=filters.get("tag", ""),
-        edited=bool(filters.get("edited")),
-    )
+    # Bad filters (a search too long, a date that is none) are a 400 naming them, with
+    # nothing listed: never the whole queue as if unfiltered.
+    valid = not form.is_bound or form.is_valid()
+    filters = form.cleaned_data if form.is_bound and valid else {}
+    claims: Any = Claim.objects.none()
+    counts: dict[str, int] = {}
+    if valid:
+        try:
+            claims, counts = queries.queue_claims(
+                user=request.user,
+                bucket=tab,
+                q=filters.get("q", ""),
+                state=filters.get("state", ""),
+                verdict=filters.get("verdict", ""),
+                tag=filters.get("tag", ""),
+                edited=bool(filters.get("edited")),
+                more=form.list_filters() if filters else None,
+                ordering=[filters["ordering"]] if filters.get("ordering") else [],
+            )
+        except DomainError as exc:
+            form.add_error("q" if exc.field == "q" else None, exc.message)
+            valid = False
     page = CappedPaginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for claim in page.object_list:
+        claim.due_state = bulkbar.due_state(claim.review, now=now)  # type: ignore[attr-defined]
     context = {
         "form": form,
         "tab": tab,
         "tabs": [(b, counts.get(b.key, 0)) for b in buckets],
         "page": page,
         "rows": [(c, present.claim_kind(c.review)) for c in page.object_list],
-        "filtered": any(filters.values()),
+        "filtered": any(filters.values()) or not valid,
+        "bulk": bulkbar.bulk_bar(request.user),
+        "here": request.get_full_path(),
     }
+    status = 200 if valid else 400
     if _is_htmx(request) and request.htmx.target == "queue-results":  # type: ignore[attr-defined]
-        return render(request, "annotations/_queue_results.html", context)
-    return render(request, "annotations/queue.html", context)
+        return render(request, "annotations/_queue_results.html", context, status=status)
+    return render(request, "annotations/queue.html", context, status=status)
 
 
 @require_GET

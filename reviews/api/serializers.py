@@ -9,7 +9,14 @@ from rest_framework import serializers
 from annotations.models import Stance
 from factcheck.serializers import StrictInput
 from reviews.claimreview import claim_public_url, claimreview_jsonld
-from reviews.models import Correction, Publication, RereviewReason, Review
+from reviews.models import (
+    PRIORITY_BY_NAME,
+    PRIORITY_NAME,
+    Correction,
+    Publication,
+    RereviewReason,
+    Review,
+)
 from reviews.publishing import reasons_open
 from reviews.workflow import Action, Verdict, available_actions
 
@@ -32,6 +39,7 @@ class ReviewOutput(serializers.ModelSerializer):
     rereview_reasons = serializers.SerializerMethodField(
         help_text="The open re-review reasons, oldest first."
     )
+    priority = serializers.SerializerMethodField(help_text="low, normal, high or urgent.")
 
     class Meta:
         model = Review
@@ -51,6 +59,8 @@ class ReviewOutput(serializers.ModelSerializer):
             "rereview_reasons",
             "notice",
             "notice_published_at",
+            "due_at",
+            "priority",
             "version",
             "available_actions",
             "created_at",
@@ -61,6 +71,10 @@ class ReviewOutput(serializers.ModelSerializer):
     @extend_schema_field(RereviewReasonOutput(many=True))
     def get_rereview_reasons(self, obj: Review) -> Any:
         return RereviewReasonOutput(reasons_open(review=obj), many=True).data
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(PRIORITY_BY_NAME)))
+    def get_priority(self, obj: Review) -> str:
+        return PRIORITY_NAME.get(obj.priority, "normal")
 
     def get_available_actions(self, obj: Review) -> list[str]:
         request = self.context.get("request")
@@ -96,6 +110,20 @@ class EvidenceChangeInput(StrictInput):
                 raise serializers.ValidationError("Name the source to remove by its id.")
             if "url" not in attrs or "stance" not in attrs:
                 raise serializers.ValidationError("A new source needs a url and a stance.")
+        return attrs
+
+
+class ReviewScheduleInput(StrictInput):
+    """What an editor sets on a review outside the workflow: its deadline and priority."""
+
+    due_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the check should be done; null clears it."
+    )
+    priority = serializers.ChoiceField(choices=list(PRIORITY_BY_NAME), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("Send `due_at`, `priority` or both.")
         return attrs
 
 

@@ -25,8 +25,10 @@ from reviews.api.serializers import (
     HistoryEntryOutput,
     PublicationOutput,
     ReviewOutput,
+    ReviewScheduleInput,
     TransitionInput,
 )
+from reviews.deadlines import review_schedule
 from reviews.models import Review
 from reviews.selectors import (
     claim_history,
@@ -51,12 +53,50 @@ def _review_response(review: Any, request: Request, **kwargs: Any) -> Response:
 
 
 class ReviewDetailView(APIView):
+    write_roles = (EDITOR,)
+
     @extend_schema(
         responses={200: ReviewOutput, 404: OpenApiResponse(description="No such claim.")}
     )
     def get(self, request: Request, pk: Any) -> Response:
         claim = claim_get_for_user(user=request.user, claim_id=pk)
         return _review_response(claim.review, request)
+
+    @extend_schema(
+        request=ReviewScheduleInput,
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag of the review as last read.",
+            )
+        ],
+        responses={
+            200: ReviewOutput,
+            400: OpenApiResponse(description="Not a time, not a priority, or nothing sent."),
+            403: OpenApiResponse(description="Only editors set deadlines and priorities."),
+            404: OpenApiResponse(description="No such claim."),
+            412: OpenApiResponse(description="Stale If-Match: the review changed."),
+            428: OpenApiResponse(description="If-Match is missing."),
+        },
+        description="Set the review's deadline (`due_at`, null clears it) and/or `priority` "
+        "(`low`, `normal`, `high`, `urgent`): editors, in any state, outside the workflow (no "
+        "transition; a new version and a history record).",
+    )
+    def patch(self, request: Request, pk: Any) -> Response:
+        claim = claim_get_for_user(user=request.user, claim_id=pk)
+        data = ReviewScheduleInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        expected = parse_if_match(request.headers.get("If-Match"))
+        review = review_schedule(
+            review_id=claim.review.pk,
+            by=request.user,
+            expected_version=expected,
+            **data.validated_data,
+        )
+        return _review_response(review, request)
 
 
 class ReviewTransitionView(APIView):

@@ -1,0 +1,206 @@
+"""Full-text search of claims: quote, summary, claimant, tags and the article's title,
+accent- and case-insensitive ("Marquez" finds "Márquez"), ranked.
+
+PostgreSQL: `annotations_claim.search_vector`, a tsvector of `unaccent`-ed words (quote
+weighted A, summary B, claimant C, tags and article title D) that triggers keep current
+whenever a claim's words or its article's title change, however they are written (services,
+bulk inserts, COPY); a GIN index serves the search (migration 0009_claim_search). It is no
+Django field: no query loads it and no history row copies it.
+
+SQLite (the embedded default): the same fields folded in Python (`fold`, registered on each
+connection as `factcheck_fold`) and matched word by word with LIKE; ranked by the words found
+in the quote. A scan, fine at the embedded default's size.
+
+Input is never passed to a query parser: it is split into words here (letters and digits),
+each word quoted as a literal and matched as a prefix, so `&|!():*<>` and the like are only
+separators. A search longer than SEARCH_MAX_CHARS is refused (DomainError, a 400).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from django.contrib.postgres.search import SearchQueryField, SearchVectorField
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Col
+from django.db.models.functions import Cast, Concat
+
+from factcheck.errors import DomainError
+
+SEARCH_MAX_CHARS = 500
+# Words beyond these are ignored (a search is a few words, not a paragraph).
+SEARCH_MAX_TERMS = 12
+TERM_MAX_CHARS = 100
+
+# Letters and digits of any script; everything else separates words.
+_WORD = re.compile(r"[^\W_]+")
+# What NFKD does not take apart: letters that are not a base letter plus a mark.
+_FOLD_EXTRA = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe", "ı": "i"}
+)
+
+
+def fold(text: str | None) -> str:
+    """Lower case without accents, close to PostgreSQL's `lower(unaccent(...))`."""
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.casefold().translate(_FOLD_EXTRA)
+
+
+def search_terms(text: str | None, *, field: str = "search") -> list[str]:
+    """The words of a search, in order, once each (at most SEARCH_MAX_TERMS).
+
+    An empty list for a search of no words (empty, or only punctuation): callers then
+    filter nothing. Longer than SEARCH_MAX_CHARS: a DomainError naming `field`.
+    """
+    if not text:
+        return []
+    if len(text) > SEARCH_MAX_CHARS:
+        raise DomainError(
+            f"A search is at most {SEARCH_MAX_CHARS} characters ({len(text):,} sent).",
+            field=field,
+        )
+    words = dict.fromkeys(w[:TERM_MAX_CHARS] for w in _WORD.findall(text))
+    return list(words)[:SEARCH_MAX_TERMS]
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+_SEARCH_VECTOR = SearchVectorField()
+_SEARCH_VECTOR.set_attributes_from_name("search_vector")
+
+
+class ClaimSearchVector(Expression):
+    """The claim table's `search_vector` column, under whatever alias the query gives the
+    claim table (a Col relabels itself inside subqueries)."""
+
+    output_field = SearchVectorField()
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
+        return Col(query.get_initial_alias(), _SEARCH_VECTOR, output_field=SearchVectorField())
+
+
+class _PrefixLexeme(Func):
+    """One word as a quoted prefix lexeme (`'marquez':*`, with a weight letter: only words of
+    that weight); unaccent in SQL, so the word folds exactly as the stored vector did."""
+
+    template = "to_tsquery('simple', quote_literal(unaccent(%(expressions)s)) || ':*%(weight)s')"
+    output_field = SearchQueryField()
+
+
+class _All(Func):
+    template = "(%(expressions)s)"
+    arg_joiner = " && "
+    output_field = SearchQueryField()
+
+
+def _tsquery(terms: list[str], *, weight: str = "") -> Func:
+    """Every term as a prefix, AND-ed. `weight`: "" or one of A-D (a constant, never input)."""
+    assert weight in ("", "A", "B", "C", "D")
+    return _All(*(_PrefixLexeme(Value(t), weight=weight) for t in terms))
+
+
+class _Matches(Func):
+    template = "%(expressions)s"
+    arg_joiner = " @@ "
+    output_field = BooleanField()
+
+
+class _Rank(Func):
+    function = "ts_rank"
+    output_field = FloatField()
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+class _Fold(Func):
+    function = "factcheck_fold"
+
+
+def _haystack() -> Expression:
+    text = Concat(
+        "exact",
+        Value(" "),
+        "summary",
+        Value(" "),
+        "claimant",
+        Value(" "),
+        Cast("tags", output_field=TextField()),
+        Value(" "),
+        F("article__title"),
+        output_field=TextField(),
+    )
+    return _Fold(text, output_field=TextField())
+
+
+# --- The searches -----------------------------------------------------------------------------
+
+
+def claims_search(queryset: QuerySet[Any], text: str | None, *, field: str = "search") -> Any:
+    """Claims matching every word of `text` (as word prefixes), annotated with
+    `search_rank` (a float, higher first). No words: the queryset as it is, ranked 0."""
+    terms = search_terms(text, field=field)
+    if not terms:
+        return queryset.annotate(search_rank=Value(0.0, output_field=FloatField()))
+    if _postgres():
+        query = _tsquery(terms)
+        vector = ClaimSearchVector()
+        return queryset.filter(_Matches(vector, query)).annotate(
+            # float8: the cursor pagination compares a rank it printed with the stored one.
+            search_rank=Cast(_Rank(vector, query), output_field=FloatField())
+        )
+    folded = [fold(t) for t in terms]
+    queryset = queryset.alias(
+        _search_haystack=_haystack(), _search_quote=_Fold("exact", output_field=TextField())
+    )
+    for term in folded:
+        queryset = queryset.filter(_search_haystack__contains=term)
+    found_in_quote = [
+        Case(When(_search_quote__contains=t, then=Value(1.0)), default=Value(0.0)) for t in folded
+    ]
+    rank: Any = found_in_quote[0]
+    for more in found_in_quote[1:]:
+        rank = rank + more
+    return queryset.annotate(search_rank=Cast(rank, output_field=FloatField()))
+
+
+def claims_claimant(queryset: QuerySet[Any], text: str | None, *, field: str = "claimant") -> Any:
+    """Claims whose claimant has every word of `text` (word prefixes, accents and case
+    ignored): "okonkwo" finds "Dr. Chidi Okonkwo". No words: the queryset as it is."""
+    terms = search_terms(text, field=field)
+    if not terms:
+        return queryset
+    if _postgres():
+        # The claimant's words carry weight C in the vector: the same GIN index answers.
+        return queryset.filter(_Matches(ClaimSearchVector(), _tsquery(terms, weight="C")))
+    queryset = queryset.alias(_search_claimant=_Fold("claimant", output_field=TextField()))
+    for term in terms:
+        queryset = queryset.filter(_search_claimant__contains=fold(term))
+    return queryset
+
+
+def register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """`connection_created` receiver: `factcheck_fold` on SQLite connections."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("factcheck_fold", 1, fold, deterministic=True)
