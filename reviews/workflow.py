@@ -263,3 +263,17 @@ def available_actions(*, review: Review, user: Any) -> list[str]:
         for t in TRANSITIONS
         if review.state in t.sources and (t.when is None or t.when(review)) and t.who(user, review)
     ]
+
+
+def approve_refusal(*, review: Review, user: Any) -> str:
+    """Why an editor is not offered `approve` on a review in review, for the panel to say
+    (a button that silently is not there reads as a bug), or '' when nothing needs saying."""
+    transition = TRANSITION_BY_ACTION[Action.APPROVE]
+    if review.state not in transition.sources or not is_editor(user):
+        return ""
+    if review.submitted_by_id == getattr(user, "pk", None):
+        return (
+            "You submitted this verdict, so another editor approves it: every published "
+            "verdict is seen by two people (the two-person rule)."
+        )
+    return ""

@@ -53,6 +53,12 @@ def get_count(counts: dict[str, int], key: str) -> int:
     return counts.get(key, 0)
 
 
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """`mapping[key]`, or None (a template has no subscript)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from annotations.linkhealth.health import LinkHealth
 from annotations.models import STALE_HEALTHS, TextSource
 from annotations.querysets import evidence_is_stale
+from factcheck.egress.guard import ALLOWLIST_REFUSAL
 from reviews.workflow import State, Verdict
 
 VERDICT_GROUP = {
@@ -111,17 +112,47 @@ _HEALTH_DETAIL = {
 }
 
 
+# An `unsafe` link refused only because the egress allow-list leaves its address out (a
+# locked-down deployment, a demo without internet) is no danger: the desk says so, apart from
+# a private or internal address (the guard's messages name which; see factcheck.egress.guard).
+_NOT_ALLOWED = HealthBadge(
+    "muted",
+    "outside the allowed networks",
+    "Not fetched: the address is outside the allowed networks (egress allow-list, "
+    "LINKCHECK_EGRESS_ALLOWLIST). Nothing is known about the page itself.",
+)
+
+
+def _health_badge(link: Any) -> HealthBadge:
+    health = link.health
+    if health == LinkHealth.UNSAFE:
+        reason = link.last_error or ""
+        if ALLOWLIST_REFUSAL in reason:
+            return _NOT_ALLOWED
+        if reason:
+            return HealthBadge("bad", "unsafe", f"Refused before fetching: {reason}.")
+    return HealthBadge(
+        _HEALTH_CSS.get(health, "muted"), LinkHealth(health).label, _HEALTH_DETAIL.get(health, "")
+    )
+
+
+def health_label(link: Any) -> str:
+    """The link's health in words, with the reason a refusal or failure gave."""
+    badge = _health_badge(link)
+    if badge is _NOT_ALLOWED:
+        return "not fetched, outside the allowed networks (egress allow-list)"
+    if link.health == LinkHealth.UNSAFE and link.last_error:
+        return f"unsafe ({link.last_error})"
+    if link.health in (LinkHealth.BROKEN, LinkHealth.ERROR, LinkHealth.DEAD) and link.last_error:
+        return f"{badge.label} ({link.last_error})"
+    return badge.label
+
+
 def health_badges(evidence: Any) -> list[HealthBadge]:
     """Badges for one evidence row (loaded with its link): health, changed, stale."""
     link = evidence.link
     health = link.health
-    badges = [
-        HealthBadge(
-            _HEALTH_CSS.get(health, "muted"),
-            LinkHealth(health).label,
-            _HEALTH_DETAIL.get(health, ""),
-        )
-    ]
+    badges = [_health_badge(link)]
     if evidence.changed:
         badges.append(
             HealthBadge("bad", "changed", "The page no longer matches what it was when attached.")

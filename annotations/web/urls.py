@@ -1,6 +1,6 @@
 from django.urls import path
 
-from annotations.web import desk_help, desk_queue, inbox, revisions, snapshots, views
+from annotations.web import desk_help, desk_queue, editing, inbox, revisions, snapshots, views
 
 app_name = "web"
 
@@ -22,6 +22,22 @@ urlpatterns = [
     path("claims/<uuid:claim_id>/panel/", views.claim_panel, name="claim"),
     path("claims/<uuid:claim_id>/edit/", views.claim_update, name="claim-update"),
     path("claims/<uuid:claim_id>/transition/", views.claim_transition, name="claim-transition"),
+    path("claims/<uuid:claim_id>/span/", views.desk_view(editing.claim_span), name="claim-span"),
+    path(
+        "claims/<uuid:claim_id>/delete/", views.desk_view(editing.claim_delete), name="claim-delete"
+    ),
+    path("claims/<uuid:claim_id>/merge/", views.desk_view(editing.claim_merge), name="claim-merge"),
+    path(
+        "evidence/<uuid:evidence_id>/edit/",
+        views.desk_view(editing.evidence_update),
+        name="evidence-edit",
+    ),
+    path("claimants/", views.desk_view(editing.claimant_options), name="claimant-options"),
+    path(
+        "evidence/<uuid:evidence_id>/item/",
+        views.desk_view(editing.evidence_item),
+        name="evidence-item",
+    ),
     path("claims/<uuid:claim_id>/evidence/", views.evidence_add, name="evidence-add"),
     path("evidence/<uuid:evidence_id>/remove/", views.evidence_remove, name="evidence-remove"),
     path("evidence/<uuid:evidence_id>/recheck/", views.evidence_recheck, name="evidence-recheck"),

@@ -31,7 +31,7 @@ from annotations.models import AnchorState, Claim, FetchState, Stance, TextSourc
 from annotations.services import article_fetch
 from annotations.services import articles as article_services
 from annotations.services import claims as claim_services
-from annotations.web import bulkbar, forms, present, queries
+from annotations.web import bulkbar, editing, forms, present, queries
 from annotations.web.bookmarklet import (
     QUOTE_MAX_CHARS,
     quote_mark,
@@ -474,6 +474,7 @@ def _panel_context(request: HttpRequest, claim: Claim, **extra: Any) -> dict[str
             }
         ),
     }
+    context.update(editing.panel_extras(request, claim, can_edit=bool(context["can_edit"])))
     context.update(extra)
     return context
 
@@ -629,22 +630,15 @@ def evidence_remove(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
 @desk_view
 def evidence_recheck(request: HttpRequest, evidence_id: UUID) -> HttpResponse:
     evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
+    requested_at = timezone.now()
     link_request_check(link=evidence.link, by=request.user)
     if not _is_htmx(request):
         messages.success(request, "A recheck was requested.")
         return HttpResponseRedirect(_reader_url(evidence.claim.article_id, evidence.claim_id))
     evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=evidence_id)
-    return render(
-        request,
-        "annotations/_evidence_item.html",
-        {
-            "ev": evidence,
-            "badges": present.health_badges(evidence),
-            "can_edit": True,
-            "is_published": evidence.claim.review.state == State.PUBLISHED,
-            "recheck_requested": True,
-        },
-    )
+    # The item polls itself until the check lands (bounded), then shows the result in place.
+    context = editing.evidence_item_context(request, evidence, since=requested_at, polls=0)
+    return render(request, "annotations/_evidence_item.html", context)
 
 
 # --- Stale sources ----------------------------------------------------------------------------
