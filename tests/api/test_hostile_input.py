@@ -10,6 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from rest_framework.test import APIClient
 
 from annotations.models import Article, ArticleRevision, Claim, Evidence, Link
+from annotations.services.evidence import evidence_attach
 from factcheck.models import ApiToken
 from factcheck.parsers import JSONTooDeep, NDJSONParser, json_depth_check
 from reviews.models import Review, WebhookSubscription
@@ -67,7 +68,15 @@ def test_deep_nesting_is_a_400_on_every_json_endpoint(
     webhook = webhook_create(
         owner=admin_user, url="https://hooks.example.org/in", events=["claim.published"]
     )
-    ids = {"articles": claim.article_id, "claims": claim.pk, "webhooks": webhook.pk}
+    evidence = evidence_attach(
+        claim=claim, by=admin_user, url="https://example.org/source", stance="supports"
+    )
+    ids = {
+        "articles": claim.article_id,
+        "claims": claim.pk,
+        "evidence": evidence.pk,
+        "webhooks": webhook.pk,
+    }
     endpoints = json_endpoints()
     assert len(endpoints) >= 9, endpoints
     before = stored()
