@@ -82,6 +82,16 @@ class EvidenceDiffOutput(serializers.Serializer):
     hunks = HunkOutput(many=True)
 
 
+def _attachment(stream: Any, filename: str, content_type: str) -> FileResponse:
+    """A download that a browser never renders as this site's page (see the module)."""
+    response = FileResponse(
+        stream, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
 def _snapshot_of(request: Request, pk: Any) -> EvidenceSnapshot:
     evidence = selectors.evidence_get_for_user(user=request.user, evidence_id=pk)
     snapshot = EvidenceSnapshot.objects.filter(evidence=evidence).first()
@@ -102,15 +112,7 @@ class EvidenceSnapshotWarcView(APIView):
         snapshot = _snapshot_of(request, pk)
         if not is_editor(request.user):
             raise Forbidden("Only editors download the WARC of a snapshot.")
-        response = FileResponse(
-            snapshot.warc.open("rb"),
-            as_attachment=True,
-            filename=f"evidence-{pk}.warc.gz",
-            content_type="application/warc",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-        return response
+        return _attachment(snapshot.warc.open("rb"), f"evidence-{pk}.warc.gz", "application/warc")
 
 
 class EvidenceDiffView(APIView):
@@ -175,12 +177,4 @@ class ClaimEvidenceWaczView(APIView):
             now=timezone.now(),
         )
         out.seek(0)
-        response = FileResponse(
-            out,
-            as_attachment=True,
-            filename=f"claim-{pk}-evidence.wacz",
-            content_type="application/wacz",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-        return response
+        return _attachment(out, f"claim-{pk}-evidence.wacz", "application/wacz")

@@ -40,6 +40,14 @@ from reviews.selectors import (
 )
 from reviews.services import review_transition
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the review as last read.",
+)
+
 
 def parse_if_match(header: str | None) -> int:
     """The review version an If-Match names (see factcheck.conditional)."""
@@ -64,15 +72,7 @@ class ReviewDetailView(APIView):
 
     @extend_schema(
         request=ReviewScheduleInput,
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag of the review as last read.",
-            )
-        ],
+        parameters=[IF_MATCH],
         responses={
             200: ReviewOutput,
             400: OpenApiResponse(description="Not a time, not a priority, or nothing sent."),
@@ -104,15 +104,7 @@ class ReviewTransitionView(APIView):
 
     @extend_schema(
         request=TransitionInput,
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag of the review as last read.",
-            )
-        ],
+        parameters=[IF_MATCH],
         responses={
             200: ReviewOutput,
             400: OpenApiResponse(description="Missing verdict, rationale, note or assignee."),

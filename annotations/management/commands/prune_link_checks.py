@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,36 +12,31 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from annotations.linkhealth.retention import link_checks_prune
 
 
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not a whole number.") from exc
-    if number < 1:
-        raise CommandError(f"{value} must be at least 1.")
-    return number
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def whole_number(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError as exc:
+            raise CommandError(f"{value!r} is not a whole number.") from exc
+        if number < minimum:
+            raise CommandError(f"{value} must be at least {minimum}.")
+        return number
 
-
-def _not_negative(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError as exc:
-        raise CommandError(f"{value!r} is not a whole number.") from exc
-    if number < 0:
-        raise CommandError(f"{value} must not be negative.")
-    return number
+    return whole_number
 
 
 class Command(BaseCommand):
     help = "Delete link checks retention does not keep, rolling them up into per-day counts."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--keep-last", type=_positive, help="Checks kept per link.")
+        parser.add_argument("--keep-last", type=_at_least(1), help="Checks kept per link.")
         parser.add_argument(
-            "--older-than-days", type=_not_negative, help="Only checks older than this."
+            "--older-than-days", type=_at_least(0), help="Only checks older than this."
         )
-        parser.add_argument("--batch", type=_positive, help="Links per transaction.")
-        parser.add_argument("--max-batches", type=_positive, help="Stop after this many batches.")
+        parser.add_argument("--batch", type=_at_least(1), help="Links per transaction.")
+        parser.add_argument(
+            "--max-batches", type=_at_least(1), help="Stop after this many batches."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["older_than_days"]
