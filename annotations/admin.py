@@ -268,6 +268,8 @@ class EvidenceAdmin(AuditHistoryAdmin):
         "created_at",
     )
     list_select_related = ("claim", "link", "added_by")
+    # Newest first on the index `evidence_created` (a total order: the admin adds no -pk).
+    ordering = ("-created_at", "-id")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -236,6 +236,8 @@ class Link(models.Model):
                 condition=Q(next_check_at__isnull=True, health="unchecked"),
                 name="link_unchecked_due",
             ),
+            # GET /api/v1/links/?health=: one health, newest first (the list's cursor order).
+            models.Index(fields=["health", "-created_at", "-id"], name="link_health_recent"),
         ]
 
     def __str__(self) -> str:
@@ -289,6 +291,26 @@ class LinkCheck(models.Model):
         return f"{self.link_id} {self.health} @ {self.checked_at:%Y-%m-%d %H:%M}"
 
 
+class StaleHost(models.Model):
+    """How much stale evidence cites one host, and since when the oldest of it is stale: a
+    counter kept by `annotations.linkhealth.staleness` in the transaction that changes
+    `Evidence.stale_since` (and rebuilt by its full refresh, the daily sweep), so the
+    stale-sources page pages its hosts from an index instead of grouping all stale evidence."""
+
+    host = models.CharField(max_length=255, unique=True)
+    evidence_count = models.PositiveIntegerField(default=0)
+    oldest_stale_since = models.DateTimeField()
+
+    class Meta:
+        ordering = ("oldest_stale_since", "host")
+        indexes = [
+            models.Index(fields=["oldest_stale_since", "host"], name="stalehost_oldest"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host}: {self.evidence_count}"
+
+
 class LinkCheckDay(models.Model):
     """Link checks of one day and health that retention rolled up (`linkhealth.retention`).
 
@@ -339,8 +361,11 @@ class Evidence(models.Model):
     # last known good: its link's last working answer, or its attachment. Kept by
     # annotations.linkhealth.staleness (checks, the daily sweep, attach); NULL: not stale.
     stale_since = models.DateTimeField(null=True, blank=True)
+    # Its link's host while stale ("" otherwise), set with `stale_since`: the stale-sources
+    # page reads each host's first stale items from one index range (`evidence_stale_host`).
+    stale_host = models.CharField(max_length=255, blank=True, default="")
 
-    history = HistoricalRecords(excluded_fields=["stale_since"])
+    history = HistoricalRecords(excluded_fields=["stale_since", "stale_host"])
 
     class Meta:
         ordering = ("created_at",)
@@ -352,6 +377,13 @@ class Evidence(models.Model):
                 condition=Q(stale_since__isnull=False),
                 name="evidence_stale",
             ),
+            models.Index(
+                fields=["stale_host", "stale_since", "id"],
+                condition=Q(stale_since__isnull=False),
+                name="evidence_stale_host",
+            ),
+            # The admin's changelist, newest first, without sorting the table.
+            models.Index(fields=["created_at", "id"], name="evidence_created"),
         ]
         constraints = [
             models.UniqueConstraint(fields=("claim", "link"), name="evidence_link_once_per_claim"),

@@ -117,7 +117,9 @@ class ClaimFilter(django_filters.FilterSet):
 
 
 class LinkFilter(django_filters.FilterSet):
-    health = django_filters.MultipleChoiceFilter(choices=LinkHealth.choices)
+    # No DISTINCT (one health per row): it sorted every matching link, and counted each one's
+    # evidence, before the page was taken.
+    health = django_filters.MultipleChoiceFilter(choices=LinkHealth.choices, distinct=False)
     host = django_filters.CharFilter(lookup_expr="iexact")
 
     class Meta:

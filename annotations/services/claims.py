@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import anchoring, signals
+from annotations.linkhealth.staleness import stale_hosts_refresh
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, FetchState
 from annotations.services.evidence import evidence_delete
 from factcheck.db import history_record_rows, rows_update
@@ -462,4 +463,12 @@ def claim_delete(*, claim: Claim, by: Any) -> None:
     `reviews.services.claim_remove`, which calls this inside its transaction.
     """
     claim._history_user = by  # type: ignore[attr-defined]
+    # Its stale evidence goes with it: the hosts' counts of stale evidence are recounted.
+    hosts = set(
+        Evidence.objects.filter(claim=claim, stale_since__isnull=False).values_list(
+            "stale_host", flat=True
+        )
+    )
     claim.delete()
+    if hosts:
+        stale_hosts_refresh(hosts=hosts)

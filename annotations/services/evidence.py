@@ -15,6 +15,7 @@ from annotations.linkhealth.links import link_get_or_create, link_schedule_check
 from annotations.linkhealth.staleness import (
     claims_staleness_refresh,
     evidence_staleness_refresh,
+    stale_hosts_refresh,
 )
 from annotations.models import Claim, Evidence, Link, Stance
 from annotations.services.snapshots import evidence_request_capture, snapshot_mark_removed
@@ -93,9 +94,11 @@ def evidence_delete(*, evidence: Evidence, by: Any) -> None:
     evidence._history_user = by  # type: ignore[attr-defined]
     # The snapshot outlives its evidence for EVIDENCE_SNAPSHOT_KEEP_REMOVED_DAYS.
     snapshot_mark_removed(evidence_id=evidence.pk)
-    claim_id = evidence.claim_id
+    claim_id, host = evidence.claim_id, evidence.stale_host
     evidence.delete()
     claims_staleness_refresh(claim_ids=[claim_id])
+    if host:
+        stale_hosts_refresh(hosts=[host])
 
 
 def evidence_revise(

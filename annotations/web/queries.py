@@ -13,12 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Min, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from annotations import selectors
-from annotations.models import Claim, Evidence, LinkCheckDay
+from annotations.models import Claim, Evidence, LinkCheckDay, StaleHost
 from annotations.search import claims_claimant, claims_search
 from factcheck.counting import capped_count
 from factcheck.errors import Forbidden
@@ -74,7 +74,9 @@ _BUCKET_ORDER = {
     "unassigned": ("created_at",),
     "in_review": ("review__updated_at",),
     "rereview": ("review__updated_at",),
-    "stale": ("review__updated_at",),
+    # Oldest claim first, on the partial index of stale claims (`claim_stale_recent`): the
+    # review's last change is in another table, and sorting every stale claim by it is linear.
+    "stale": ("created_at",),
     "all": ("-created_at",),
 }
 
@@ -289,32 +291,39 @@ def _first_of_each(rows: QuerySet[Evidence], partition: str) -> list[Evidence]:
 
 
 def stale_count(*, user: Any) -> int:
-    return capped_count(_stale_rows(user), cap=10_000)
+    """All stale evidence: the sum of the maintained per-host counts (one row a host)."""
+    if _stale_rows(user).query.is_empty():
+        return 0
+    return StaleHost.objects.aggregate(n=Sum("evidence_count"))["n"] or 0
 
 
 def stale_by_host(*, user: Any, page: int = 1) -> tuple[list[StaleGroup], bool]:
     """One page of hosts with stale evidence, the one stale longest first, each with its
-    first STALE_ITEMS_PER_GROUP items; and whether more pages follow."""
+    first STALE_ITEMS_PER_GROUP items; and whether more pages follow. The hosts and their
+    counts are the maintained `StaleHost` rows (index `stalehost_oldest`); each host's items
+    one index range of `evidence_stale_host`."""
     rows = _stale_rows(user)
+    if rows.query.is_empty():
+        return [], False
     first = (page - 1) * STALE_GROUPS_PER_PAGE
     hosts = list(
-        rows.order_by()
-        .values("link__host")
-        .annotate(n=Count("pk"), oldest=Min("stale_since"))
-        .order_by("oldest", "link__host")[first : first + STALE_GROUPS_PER_PAGE + 1]
+        StaleHost.objects.order_by("oldest_stale_since", "host")[
+            first : first + STALE_GROUPS_PER_PAGE + 1
+        ]
     )
     more = len(hosts) > STALE_GROUPS_PER_PAGE
-    hosts = hosts[:STALE_GROUPS_PER_PAGE]
     groups = OrderedDict(
-        (
-            h["link__host"],
-            StaleGroup(key=h["link__host"], title=h["link__host"] or "(no host)", total=h["n"]),
-        )
-        for h in hosts
+        (h.host, StaleGroup(key=h.host, title=h.host or "(no host)", total=h.evidence_count))
+        for h in hosts[:STALE_GROUPS_PER_PAGE]
     )
     if groups:
-        for ev in _first_of_each(rows.filter(link__host__in=list(groups)), "link__host"):
-            groups[ev.link.host].items.append(ev)
+        firsts = [
+            rows.filter(stale_host=host).order_by("stale_since", "pk")[:STALE_ITEMS_PER_GROUP]
+            for host in groups
+        ]
+        items = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+        for ev in sorted(items, key=lambda ev: (ev.stale_since, str(ev.pk))):
+            groups[ev.stale_host].items.append(ev)
     return list(groups.values()), more
 
 
