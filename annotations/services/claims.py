@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations import anchoring, signals
-from annotations.linkhealth.staleness import stale_hosts_refresh
+from annotations.linkhealth.staleness import claims_staleness_refresh, stale_hosts_refresh
 from annotations.models import AnchorState, Article, ArticleRevision, Claim, Evidence, FetchState
 from annotations.services.evidence import evidence_delete
 from factcheck.db import history_record_rows, rows_update
@@ -452,6 +452,9 @@ def claim_absorb(*, claim: Claim, other: Claim, by: Any) -> Claim:
     claim._history_user = by  # type: ignore[attr-defined]
     claim._change_reason = f"merged claim {other.pk} (“{other.exact[:60]}”) into this one"  # type: ignore[attr-defined]
     claim.save()
+    # Stale evidence it took over makes it a stale claim (after save(), which writes the flag
+    # as it was read).
+    claims_staleness_refresh(claim_ids=[claim.pk])
     claim_delete(claim=other, by=by)
     return claim
 

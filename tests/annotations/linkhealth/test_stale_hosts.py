@@ -147,3 +147,20 @@ def test_the_queue_and_the_stale_page_ask_as_much_at_two_sizes(
         # The larger archive is what the page shows: 15 stale items of three hosts.
         assert b"h2.example.org" in content
         assert sum(_counts().values()) == 15
+
+
+def test_a_claim_that_takes_over_stale_evidence_by_a_merge_is_stale(reviewer: Any) -> None:
+    from annotations.services.claims import claim_absorb
+
+    cited = _grow(1, by=reviewer)
+    kept = Claim.objects.get(pk=cited[0].claim_id)
+    # The kept claim's own evidence works again; the merged one's is still broken.
+    _check(Link.objects.get(pk=cited[0].link_id), LinkHealth.OK, 200, "ok")
+    kept.refresh_from_db()
+    assert kept.has_stale_evidence is False
+    claim_absorb(claim=kept, other=Claim.objects.get(pk=cited[1].claim_id), by=reviewer)
+    kept.refresh_from_db()
+    assert kept.has_stale_evidence is True
+    moved = Evidence.objects.get(pk=cited[1].pk)
+    assert moved.claim_id == kept.pk and moved.stale_host == "h1.example.org"
+    assert _counts() == {"h1.example.org": 1, "h2.example.org": 1}
