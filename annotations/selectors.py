@@ -153,14 +153,15 @@ def claim_list_for_output(*, user: Any) -> QuerySet[Claim]:
     """Claims of many articles with only the columns the API's ClaimOutput reads; their
     evidence is not prefetched (claims_attach_evidence, for one page of them).
 
-    Each row brings its revision's text (which its offsets point into); the article is not
-    joined (the output needs its id only).
+    Rows stay narrow: the revision texts their offsets point into are read for one page of
+    claims (claims_offset_maps, one query), never carried through a sort of every match (a
+    ranked search sorts all of them); the article is not joined (the output needs its id).
     """
     return (
         claim_list(user=user)
         .select_related(None)
         .select_related("revision", "created_by", "review", "review__assignee")
-        .only(*_CLAIM_OUTPUT_COLUMNS, "revision__text")
+        .only(*_CLAIM_OUTPUT_COLUMNS)
         .prefetch_related(None)
     )
 
