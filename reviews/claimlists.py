@@ -28,6 +28,8 @@ ORDERINGS = {
     "due": "due_sort",
     "due_at": "due_sort",
     "priority": "priority_sort",
+    # The position in the article (earlier clients order by it).
+    "start": "start",
     "rank": "search_rank",
 }
 DEFAULT_ORDERING = ("-created_at", "-id")

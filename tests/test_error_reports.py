@@ -194,7 +194,7 @@ def test_with_debug_api_errors_of_views_keep_their_own_body(
 def test_the_debug_error_page_masks_url_secrets(debug: Any, monkeypatch: Any, editor: Any) -> None:
     from annotations import selectors
 
-    monkeypatch.setattr(selectors, "article_list", _crash)
+    monkeypatch.setattr(selectors, "article_list_without_counts", _crash)
     client = Client(raise_request_exception=False)
     client.force_login(editor)
     response = client.get(

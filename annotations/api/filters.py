@@ -128,7 +128,8 @@ class LinkFilter(django_filters.FilterSet):
 
 
 class ClaimOrderingFilter(OrderingFilter):
-    """`ordering=` by created, updated, due (claims without a deadline last) or priority, a
+    """`ordering=` by created, updated, due (claims without a deadline last), priority or start
+    (the position in the article), a
     leading `-` for descending, several comma-separated; `rank` with a search. Without it: the
     best search match first, else the newest. An unknown name is a 400.
 
@@ -136,8 +137,8 @@ class ClaimOrderingFilter(OrderingFilter):
     """
 
     ordering_description = (
-        "Sort by `created`, `updated`, `due` (no deadline last) or `priority` (`-priority`: "
-        "urgent first), or `rank` with a search; a leading `-` for descending, several "
+        "Sort by `created`, `updated`, `due` (no deadline last), `priority` (`-priority`: "
+        "urgent first) or `start` (the position in the article), or `rank` with a search; a leading `-` for descending, several "
         "comma-separated. Default: the best search match first, else the newest."
     )
 

@@ -178,6 +178,16 @@ def _evidence_row(obj: Evidence) -> dict[str, Any]:
     }
 
 
+class PriorityOutput(serializers.ChoiceField):
+    """A review's priority by name (it is stored as a number, so that lists sort by it)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=list(PRIORITY_NAME.values()), **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return PRIORITY_NAME.get(value, "normal")
+
+
 class ReviewSummaryOutput(serializers.Serializer):
     state = serializers.CharField()
     verdict = serializers.CharField()
@@ -185,7 +195,7 @@ class ReviewSummaryOutput(serializers.Serializer):
     needs_rereview = serializers.BooleanField()
     version = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
-    priority = serializers.ChoiceField(choices=["low", "normal", "high", "urgent"])
+    priority = PriorityOutput()
 
 
 def _review_row(claim: Claim) -> dict[str, Any] | None:

@@ -40,3 +40,20 @@ def test_an_editor_tags_ticked_claims_from_the_bulk_bar(
         assert "kursk-follow-up" in Claim.objects.get(pk=pk).tags
     # Nothing but the ticked claims changed.
     assert {str(c.pk): c.tags for c in Claim.objects.exclude(pk__in=chosen)} == others
+
+
+def test_the_filters_still_reload_the_list_from_their_own_fields(
+    seeded: Article, browser_page: Any, sign_in: Any
+) -> None:
+    page = browser_page
+    sign_in(page, "demo-editor")
+    page.goto("/?tab=all")
+    page.locator("input.claim-row__pick").first.wait_for()
+    page.get_by_label("Search").fill("zzzz-no-such-claim")
+    page.locator(".result-count", has_text="No claims match these filters.").wait_for()
+    assert "q=zzzz-no-such-claim" in page.url
+    page.get_by_label("Search").fill("")
+    page.locator("input.claim-row__pick").first.wait_for()
+    page.get_by_label("Overdue only").check()
+    page.locator(".result-count", has_text="No claims match these filters.").wait_for()
+    assert "overdue=" in page.url
