@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from annotations.search import claims_rank_window
 from factcheck.errors import DomainError
 from reviews.deadlines import overdue_q, priority_value
 
@@ -61,7 +62,8 @@ def claims_ordering(
 ) -> tuple[QuerySet[Any], tuple[str, ...]]:
     """The queryset with what `terms` sort by annotated, and the order_by() tuple: the terms,
     then the newest first and the id (a total order, as cursor pages need). No terms: by
-    search rank when the queryset was searched, else the newest first.
+    search rank when the queryset was searched, else the newest first. Ordered by rank first,
+    the queryset is cut to its newest matches (`annotations.search.claims_rank_window`).
 
     An unknown term is a DomainError naming `field`.
     """
@@ -92,6 +94,8 @@ def claims_ordering(
             chosen.append(key)
     if not chosen and searched:
         chosen.append("-search_rank")
+    if chosen and chosen[0].lstrip("-") == "search_rank":
+        queryset = claims_rank_window(queryset)
     ordering = tuple(chosen) + tuple(
         d for d in DEFAULT_ORDERING if all(c.lstrip("-") != d.lstrip("-") for c in chosen)
     )

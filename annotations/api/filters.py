@@ -49,7 +49,8 @@ class ClaimFilter(django_filters.FilterSet):
         max_length=SEARCH_MAX_CHARS,
         help_text="Full-text search of the quote, summary, claimant, tags and article title; "
         "accents and case ignored, every word must match (as a word prefix). Ranked: without "
-        "`ordering`, the best match first.",
+        "`ordering` (or with `ordering=rank`), the newest 1,001 matches, best first; any other "
+        "`ordering` lists every match.",
     )
     claimant = django_filters.CharFilter(
         method="filter_claimant",

@@ -294,3 +294,72 @@ def test_search_uses_the_gin_index(reviewer, desk):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "claim_search" in plan, plan
+
+
+def test_a_search_by_rank_ranks_its_newest_matches_and_other_orders_list_all(
+    client_for, reviewer, editor, monkeypatch
+):
+    import annotations.search
+
+    monkeypatch.setattr(annotations.search, "SEARCH_RANK_WINDOW", 3)
+    article = article_create(
+        by=editor,
+        url="https://news.example.org/tariffs",
+        text=" ".join(f"Claim {i} about trade." for i in range(5)),
+        title="Trade",
+    )
+    made = []
+    for i in range(5):
+        # The two oldest say "tariffs" in the quote, summary and tags: they would rank first.
+        best = i < 2
+        claim = claim_create(
+            article=article,
+            by=reviewer,
+            exact=f"Claim {i} about trade",
+            summary="tariffs tariffs" if best else "about tariffs",
+            tags=["tariffs"] if best else [],
+        )
+        Claim.objects.filter(pk=claim.pk).update(created_at=timezone.now() - timedelta(days=10 - i))
+        made.append(str(claim.pk))
+    api = client_for(reviewer)
+    newest = made[2:]
+    ranked = ids(api.get("/api/v1/claims/", {"search": "tariffs"}))
+    assert sorted(ranked) == sorted(newest)
+    seen: list[str] = []
+    url = "/api/v1/claims/?search=tariffs&page_size=2"
+    while url:
+        response = api.get(url)
+        seen += ids(response)
+        url = response.json()["next"]
+    assert sorted(seen) == sorted(newest)
+    assert (
+        ids(api.get("/api/v1/claims/", {"search": "tariffs", "ordering": "-created"}))
+        == (made[::-1])
+    )
+    assert sorted(ids(api.get("/api/v1/claims/", {"search": "tariffs", "ordering": "rank"}))) == (
+        sorted(newest)
+    )
+
+
+def test_a_search_by_rank_reads_its_matches_once(reviewer, desk):
+    from annotations.search import claims_search
+    from reviews.claimlists import claims_ordering
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    searched = claims_search(Claim.objects.filter(review__state="unassigned"), "budget")
+    listed, order = claims_ordering(searched, [])
+    sql, params = listed.order_by(*order)[:50].query.sql_with_params()
+    # The search and the other conditions are in the window (newest matches, by an index);
+    # the outer query reads the window's rows by primary key.
+    assert sql.count("@@") == 1, sql
+    assert sql.count("'unassigned'") + params.count("unassigned") == 1, (sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "annotations_claim_pkey" in plan, plan
+    assert [str(c.pk) for c in listed.order_by(*order)] == [
+        str(desk["budget"].pk),
+        str(desk["bridge"].pk),
+    ]
