@@ -71,8 +71,10 @@ class ArticleAdmin(admin.ModelAdmin):
         "current_revision",
         "created_at",
     )
-    list_filter = ("publisher", "language", "published_at", "created_at")
-    search_fields = ("title", "url", "publisher", "byline")
+    # No publisher or language filter: each lists its values by a DISTINCT over every
+    # article on every load of the page. Both are searched and sortable instead.
+    list_filter = ("published_at", "created_at")
+    search_fields = ("title", "url", "publisher", "byline", "=language")
     date_hierarchy = "created_at"
     readonly_fields = (
         "id",
