@@ -3,8 +3,9 @@
 Every service that enqueues work does it through `enqueue_on_commit` (or `enqueue` outside
 a transaction). When the broker cannot be reached the error is logged (rate-limited, see
 LOGGING) and swallowed: the rows the service committed already say what is due (a link's
-`next_check_at`, a pending webhook delivery), so nothing is lost that a periodic job or a
-later request would not pick up again. The publish retry policy in settings
+`next_check_at`, a pending webhook delivery, an unsent email), so nothing is lost that a
+periodic job or a later request would not pick up again (`reviews.redelivery` for
+deliveries, emails and re-review notices). The publish retry policy in settings
 (CELERY_TASK_PUBLISH_RETRY_POLICY) keeps a dead broker from holding the request for long.
 """
 

@@ -460,12 +460,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "factcheck.tasks.purge_idempotency_keys",
         "schedule": 3600.0,
     },
+    # Webhook deliveries, emails and notices a broker outage left unsent (reviews.redelivery).
+    "resend-undelivered": {
+        "task": "reviews.tasks.resend_undelivered",
+        "schedule": env.float("RESEND_SWEEP_SECONDS", default=600.0),
+    },
     # Assignees hear of what is due tomorrow and what is overdue (reviews.deadlines).
     "notify-due-reviews": {
         "task": "reviews.tasks.notify_due_reviews",
         "schedule": crontab(hour=env.int("DEADLINE_NOTIFY_HOUR", default=7), minute=0),
     },
 }
+# What a broker outage left unsent is enqueued again once this late (a message still waiting
+# in a busy queue is not doubled), emails and notices only within the window; per kind a run.
+RESEND_GRACE_SECONDS = env.int("RESEND_GRACE_SECONDS", default=900)
+RESEND_WINDOW_HOURS = env.int("RESEND_WINDOW_HOURS", default=48)
+RESEND_BATCH = env.int("RESEND_BATCH", default=500)
 # Reviews per transaction of that job, and batches per kind in one run.
 DEADLINE_NOTIFY_BATCH = env.int("DEADLINE_NOTIFY_BATCH", default=500)
 DEADLINE_NOTIFY_MAX_BATCHES = env.int("DEADLINE_NOTIFY_MAX_BATCHES", default=100)

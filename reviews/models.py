@@ -246,6 +246,13 @@ class RereviewReason(models.Model):
                 name="rereview_reason_open_once",
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(cleared_at__isnull=True),
+                name="rereview_reason_open_recent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.review_id}: {self.code}"
@@ -310,6 +317,11 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(emailed_at__isnull=True),
+                name="notification_unemailed",
             ),
         ]
 
@@ -401,6 +413,12 @@ class WebhookDelivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_recent"),
+            # The pending few, for the sweep of what a broker outage left (reviews.redelivery).
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="webhook_delivery_pending",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,6 +67,13 @@ def notification_url(notification: Notification) -> str:
 # --- Writing ----------------------------------------------------------------------------------
 
 
+def email_wanted_q(*, prefix: str = "") -> Q:
+    """Users who get notification emails: active, with an address, email not turned off.
+    `prefix`: the path to the user from the rows filtered (`recipient__` for notifications)."""
+    turned_off = NotificationSettings.objects.filter(user_id=OuterRef(f"{prefix}pk"), email=False)
+    return Q(Q(**{f"{prefix}is_active": True}), ~Q(**{f"{prefix}email": ""}), ~Exists(turned_off))
+
+
 def notify(
     *, recipients: Iterable[Any], kind: str, claim: Any, actor: Any, message: str
 ) -> list[Notification]:
@@ -84,14 +91,11 @@ def notify(
             for pk in sorted(users)
         ]
     )
-    opted_out = set(
-        NotificationSettings.objects.filter(user_id__in=users, email=False).values_list(
-            "user_id", flat=True
-        )
+    wanting = set(
+        get_user_model().objects.filter(email_wanted_q(), pk__in=users).values_list("pk", flat=True)
     )
     for notification in notifications:
-        user = users[notification.recipient_id]
-        if user.email and user.pk not in opted_out:
+        if notification.recipient_id in wanting:
             enqueue_on_commit(send_notification_email, notification.pk)
     return notifications
 
@@ -291,9 +295,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     if notification is None or notification.emailed_at is not None:
         return False
     recipient = notification.recipient
-    if not (recipient.is_active and recipient.email):
-        return False
-    if not notification_settings_get(user=recipient).email:
+    if not get_user_model().objects.filter(email_wanted_q(), pk=recipient.pk).exists():
         return False
     subject, body = notification_email(notification)
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[recipient.email])

@@ -33,3 +33,12 @@ def notify_due_reviews() -> dict[str, int]:
     from reviews.deadlines import reviews_notify_due
 
     return reviews_notify_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def resend_undelivered() -> dict[str, int]:
+    # Beat: webhook deliveries, notification emails and re-review notices that a broker
+    # outage kept from a worker, enqueued again (reviews.redelivery). Safe to run twice.
+    from reviews.redelivery import undelivered_resend
+
+    return undelivered_resend()
