@@ -4,12 +4,10 @@ from annotations.api import snapshots
 from annotations.api import views as v
 from annotations.api.bulk import ArticleBulkView
 from annotations.api.claim_bulk import ClaimBulkView
-from annotations.api.exports import FeverExportView
 
 urlpatterns = [
     path("articles/", v.ArticleListCreateView.as_view(), name="article-list"),
     path("articles/bulk/", ArticleBulkView.as_view(), name="article-bulk"),
-    path("exports/fever.jsonl", FeverExportView.as_view(), name="export-fever"),
     path("articles/<uuid:pk>/", v.ArticleDetailView.as_view(), name="article-detail"),
     path("articles/<uuid:pk>/claims/", v.ArticleClaimCreateView.as_view(), name="article-claims"),
     path("articles/<uuid:pk>/refetch/", v.ArticleRefetchView.as_view(), name="article-refetch"),

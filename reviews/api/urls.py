@@ -2,6 +2,7 @@ from django.urls import path
 
 from reviews.api import discussion
 from reviews.api import views as v
+from reviews.api.exports import FeverExportView
 from reviews.webhooks import api as webhooks
 
 urlpatterns = [
@@ -39,6 +40,7 @@ urlpatterns = [
     ),
     path("claimreviews/", v.ClaimReviewFeedView.as_view(), name="claimreview-feed"),
     path("corrections/", v.CorrectionListView.as_view(), name="correction-list"),
+    path("exports/fever.jsonl", FeverExportView.as_view(), name="export-fever"),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),
     path("webhooks/<uuid:pk>/", webhooks.WebhookDetailView.as_view(), name="webhook-detail"),
     path("webhooks/<uuid:pk>/ping/", webhooks.WebhookPingView.as_view(), name="webhook-ping"),

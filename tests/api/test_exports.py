@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from annotations.exports import FEVER_LABELS
+from reviews.exports import FEVER_LABELS
 from tests.factories import claim_create
 
 
@@ -68,7 +68,7 @@ def test_fever_export_ends_with_its_count_after_more_than_a_chunk(
     client_for: Any, submitter: Any, published_claims: Any, monkeypatch: Any
 ) -> None:
     """Read in chunks on a server-side cursor: every record arrives, then the count."""
-    from annotations import exports
+    from reviews import exports
 
     monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
     claims = published_claims(5)
@@ -77,3 +77,33 @@ def test_fever_export_ends_with_its_count_after_more_than_a_chunk(
     assert len(body) == 6
     assert json.loads(body[-1]) == {"end_of_export": True, "lines": 5}
     assert [json.loads(line)["id"] for line in body[:-1]] == [str(c.pk) for c in claims]
+
+
+def test_a_check_reopened_for_a_correction_stays_in_the_export_as_published(
+    client_for: Any, submitter: Any, published_claims: Any, reviewer: Any, editor2: Any
+) -> None:
+    """Each line is the claim's live publication, like the public page and the feed."""
+    from reviews.models import Review
+    from reviews.services import claim_edit, review_transition
+
+    (claim,) = published_claims(1)
+
+    def move(by: Any, action: str, **inputs: Any) -> None:
+        review = Review.objects.get(claim=claim)
+        review_transition(
+            review_id=review.pk, by=by, action=action, expected_version=review.version, **inputs
+        )
+
+    def exported() -> list[tuple[str, str, str, str]]:
+        rows = lines(client_for(submitter).get("/api/v1/exports/fever.jsonl"))
+        return [(r["id"], r["verdict"], r["rationale"], r["claim"]) for r in rows]
+
+    published = [(str(claim.pk), "false", "Checked against the records.", claim.exact)]
+    assert exported() == published
+    move(editor2, "reopen", note="New figures")
+    claim_edit(claim=claim, by=reviewer, summary="Rewritten while reopened")
+    move(reviewer, "submit", verdict="mostly_false", rationale="Revised.")
+    assert Review.objects.get(claim=claim).state == "in_review"
+    assert exported() == published
+    move(editor2, "approve", note="The ministry revised its figures.")
+    assert exported() == [(str(claim.pk), "mostly_false", "Revised.", "Rewritten while reopened")]

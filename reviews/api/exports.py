@@ -14,9 +14,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from annotations.exports import fever_lines
 from factcheck.errors import DomainError
 from factcheck.renderers import NDJSONRenderer
+from reviews.exports import fever_lines
 
 FEVER_LINE_SCHEMA = {
     "type": "string",
@@ -45,7 +45,8 @@ class FeverExportView(APIView):
             ),
             400: OpenApiResponse(description="`since` is not an ISO 8601 date-time."),
         },
-        description="Every published claim as a FEVER-style JSON line: the label mapped from "
+        description="Every published claim as a FEVER-style JSON line, as it is published "
+        "(its live publication, also while it is reopened for a correction): the label mapped from "
         "the verdict (true/mostly_true: SUPPORTS; false/mostly_false: REFUTES; mixed/"
         "misleading/unproven: NOT ENOUGH INFO) with the evidence links. Oldest publication "
         "first.",
