@@ -84,15 +84,10 @@ def test_a_check_reopened_for_a_correction_stays_in_the_export_as_published(
 ) -> None:
     """Each line is the claim's live publication, like the public page and the feed."""
     from reviews.models import Review
-    from reviews.services import claim_edit, review_transition
+    from reviews.services import claim_edit
+    from tests.reviews.conftest import move
 
     (claim,) = published_claims(1)
-
-    def move(by: Any, action: str, **inputs: Any) -> None:
-        review = Review.objects.get(claim=claim)
-        review_transition(
-            review_id=review.pk, by=by, action=action, expected_version=review.version, **inputs
-        )
 
     def exported() -> list[tuple[str, str, str, str]]:
         rows = lines(client_for(submitter).get("/api/v1/exports/fever.jsonl"))
@@ -100,10 +95,10 @@ def test_a_check_reopened_for_a_correction_stays_in_the_export_as_published(
 
     published = [(str(claim.pk), "false", "Checked against the records.", claim.exact)]
     assert exported() == published
-    move(editor2, "reopen", note="New figures")
+    move(claim, editor2, "reopen", note="New figures")
     claim_edit(claim=claim, by=reviewer, summary="Rewritten while reopened")
-    move(reviewer, "submit", verdict="mostly_false", rationale="Revised.")
+    move(claim, reviewer, "submit", verdict="mostly_false", rationale="Revised.")
     assert Review.objects.get(claim=claim).state == "in_review"
     assert exported() == published
-    move(editor2, "approve", note="The ministry revised its figures.")
+    move(claim, editor2, "approve", note="The ministry revised its figures.")
     assert exported() == [(str(claim.pk), "mostly_false", "Revised.", "Rewritten while reopened")]
